@@ -1,0 +1,54 @@
+# mlbundle: serverless recommend + classify. `make demo` runs the main job, `make test` the tests.
+SHELL := /bin/bash
+.ONESHELL:
+.SHELLFLAGS := -euo pipefail -c
+
+ROOT      := $(CURDIR)
+VENV       = $(shell ./scripts/venv.sh)
+PY         = PYTHONPATH=$(ROOT)/training HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(VENV)/bin/python
+ORT_LIB    = $(shell ./scripts/onnxruntime.sh)
+GOENV      = ONNXRUNTIME_LIB=$(ORT_LIB)
+
+.PHONY: help setup demo test test-python test-go test-infra train fixtures bench synth deploy invoke serve
+
+help:            ## list targets
+	@grep -E '^[a-z-]+:.*##' Makefile | sed 's/:.*##/\t/'
+
+setup:           ## training venv (cached under ~/.cache/mlbundle) + ONNX Runtime library
+	@echo "venv: $(VENV)"; echo "onnxruntime: $(ORT_LIB)"
+
+demo:            ## train small models, publish to models/, serve locally, answer recommend + classify
+	./scripts/demo.sh
+
+test:            ## every test: Python (pytest), Go (-race, moto_server), infra (CDK assertions)
+	./scripts/test.sh
+
+test-python:     ## pytest for training/
+	cd training && $(PY) -m pytest -q
+
+test-go:         ## go test -race for functions/ and shared/ (starts moto_server)
+	./scripts/test.sh go
+
+test-infra:      ## CDK assertion tests
+	./scripts/test.sh infra
+
+train:           ## train both models on synthetic data into models/ (see training/README.md for flags)
+	./scripts/demo.sh train
+
+fixtures:        ## regenerate the small committed test checkpoints under testdata/checkpoints
+	$(PY) training/scripts/make_fixtures.py --out testdata/checkpoints
+
+bench:           ## benchmarks (see docs/benchmarks.md); real data from ../shared/data when present
+	./scripts/bench.sh
+
+synth:           ## cdk synth, offline
+	./scripts/cdk.sh synth
+
+deploy:          ## cdk deploy (needs the npm aws-cdk CLI and AWS credentials)
+	./scripts/cdk.sh deploy
+
+serve:           ## local API server on :8080 over models/ and the embedded store
+	$(GOENV) go run ./cmd/mlbundle serve
+
+invoke:          ## invoke a function on an event: make invoke FN=recommend EVENT=events/recommend-get.json
+	$(GOENV) go run ./cmd/mlbundle invoke $(FN) $(EVENT)

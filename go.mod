@@ -1,0 +1,3 @@
+module github.com/contentml/mlbundle
+
+go 1.26

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs the project's tests. Usage: scripts/test.sh [python] [go] [infra]   (default: all three)
+# Starts moto_server (a LocalStack-compatible S3/DynamoDB/SQS endpoint) on 127.0.0.1 unless
+# AWS_ENDPOINT_URL is already set, so the same tests run against LocalStack or AWS.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+parts=("$@"); [ ${#parts[@]} -eq 0 ] && parts=(python go infra)
+
+venv=$("$root/scripts/venv.sh")
+export ONNXRUNTIME_LIB=${ONNXRUNTIME_LIB:-$("$root/scripts/onnxruntime.sh")}
+
+if [ -z "${AWS_ENDPOINT_URL:-}" ]; then
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  log=$(mktemp)
+  moto_server -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+  moto_pid=$!
+  trap 'kill $moto_pid 2>/dev/null || true; rm -f "$log"' EXIT
+  for _ in $(seq 1 100); do
+    curl -fsS "http://127.0.0.1:$port/moto-api/" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
+  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
+  echo "moto_server on $AWS_ENDPOINT_URL"
+fi
+
+status=0
+for part in "${parts[@]}"; do
+  case "$part" in
+    python)
+      echo "== python tests"
+      (cd training && PYTHONPATH="$root/training" HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
+        "$venv/bin/python" -m pytest -q -p no:cacheprovider tests) || status=1 ;;
+    go)
+      echo "== go tests"
+      go vet ./functions/... ./shared/... ./cmd/... || status=1
+      go test -race -count=1 ./functions/... ./shared/... ./cmd/... || status=1 ;;
+    infra)
+      echo "== infra tests"
+      "$root/scripts/cdk.sh" test || status=1 ;;
+    *) echo "unknown part: $part (want python, go or infra)" >&2; exit 2 ;;
+  esac
+done
+exit $status
