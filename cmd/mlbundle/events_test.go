@@ -1,0 +1,248 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/contentml/mlbundle/shared/bundle"
+	"github.com/contentml/mlbundle/shared/checkpoint"
+	"github.com/contentml/mlbundle/shared/config"
+	"github.com/contentml/mlbundle/shared/interactions"
+	"github.com/contentml/mlbundle/shared/modelstore"
+)
+
+const (
+	eventsDir   = "../../events"
+	fixturesDir = "../../testdata/checkpoints"
+)
+
+// expectation is one entry of events/expected.json.
+type expectation struct {
+	Function string `json:"function"`
+	Status   int    `json:"status"`
+	Active   string `json:"active"` // reload: "<kind>/<version>" active afterwards, "" none
+}
+
+func readExpected(t *testing.T) map[string]expectation {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(eventsDir, "expected.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		t.Fatalf("events/expected.json: %v", err)
+	}
+	out := map[string]expectation{}
+	for name, v := range raw {
+		if strings.HasPrefix(name, "_") {
+			continue
+		}
+		var e expectation
+		if err := json.Unmarshal(v, &e); err != nil {
+			t.Fatalf("events/expected.json %s: %v", name, err)
+		}
+		out[name] = e
+	}
+	return out
+}
+
+// eventFiles lists events/*.json except the sidecar, and fails for a file that
+// has no expectation (or an expectation without a file).
+func eventFiles(t *testing.T, want map[string]expectation) []string {
+	t.Helper()
+	paths, _ := filepath.Glob(filepath.Join(eventsDir, "*.json"))
+	var names []string
+	for _, p := range paths {
+		name := filepath.Base(p)
+		if name == "expected.json" {
+			continue
+		}
+		if _, ok := want[name]; !ok {
+			t.Errorf("events/%s has no entry in events/expected.json", name)
+		}
+		names = append(names, name)
+	}
+	for name := range want {
+		if _, err := os.Stat(filepath.Join(eventsDir, name)); err != nil {
+			t.Errorf("events/expected.json names %s, which does not exist", name)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// fixtureRoot copies the committed test checkpoints into a fresh model store and
+// promotes the kinds listed.
+func fixtureRoot(t *testing.T, promote ...checkpoint.Kind) string {
+	t.Helper()
+	if os.Getenv("ONNXRUNTIME_LIB") == "" {
+		t.Skip("ONNXRUNTIME_LIB is not set: run through scripts/test.sh (or export ONNXRUNTIME_LIB=$(scripts/onnxruntime.sh))")
+	}
+	if _, err := os.Stat(filepath.Join(fixturesDir, "ncf", "tiny-v1", "manifest.json")); err != nil {
+		t.Fatalf("test checkpoints missing (make fixtures): %v", err)
+	}
+	root := filepath.Join(t.TempDir(), "models")
+	if err := os.CopyFS(root, os.DirFS(fixturesDir)); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, kind := range promote {
+		versions, _ := os.ReadDir(filepath.Join(root, string(kind)))
+		for _, v := range versions {
+			if !v.IsDir() {
+				continue
+			}
+			m, err := modelstore.ReadManifest(ctx, modelstore.NewLocal(root), kind, v.Name())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := modelstore.NewLocalPointer(root).Promote(ctx, m.Active()); err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+	}
+	return root
+}
+
+// openBundle opens a local bundle over root and a fresh SQLite store.
+func openBundle(t *testing.T, root string) *bundle.Bundle {
+	t.Helper()
+	env := map[string]string{
+		"MODELS_DIR": root, "INTERACTIONS_DB": filepath.Join(t.TempDir(), "i.db"),
+		"ONNXRUNTIME_LIB": os.Getenv("ONNXRUNTIME_LIB"), "MODEL_TTL_SECONDS": "0",
+	}
+	cfg, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := bundle.Open(context.Background(), cfg, bundle.Options{
+		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), MetricsOut: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.Close() })
+	return b
+}
+
+func TestEventsHTTP(t *testing.T) {
+	want := readExpected(t)
+	names := eventFiles(t, want)
+	root := fixtureRoot(t, checkpoint.NCF, checkpoint.Classifier)
+	b := openBundle(t, root)
+	ctx := context.Background()
+	err := b.Interactions.Add(ctx, []interactions.Interaction{
+		{UserID: "u1", ItemID: "i1", Time: time.Now().Add(-time.Hour)},
+		{UserID: "u1", ItemID: "i2", Time: time.Now().Add(-time.Minute)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range names {
+		exp := want[name]
+		if exp.Function == bundle.Reload {
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			raw, err := os.ReadFile(filepath.Join(eventsDir, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := invoke(ctx, b, exp.Function, raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, ok := out.(events.APIGatewayV2HTTPResponse)
+			if !ok {
+				t.Fatalf("answer is %T, want an API Gateway response", out)
+			}
+			if resp.StatusCode != exp.Status {
+				t.Fatalf("status %d, want %d; body %s", resp.StatusCode, exp.Status, resp.Body)
+			}
+			if resp.Headers["X-Request-Id"] == "" {
+				t.Error("no X-Request-Id header")
+			}
+			if exp.Status >= 400 {
+				var e struct {
+					Error struct{ Code, Message string } `json:"error"`
+				}
+				if json.Unmarshal([]byte(resp.Body), &e) != nil || e.Error.Code == "" || e.Error.Message == "" {
+					t.Errorf("error body %s is not {error:{code,message}}", resp.Body)
+				}
+			}
+		})
+	}
+}
+
+func TestEventsReload(t *testing.T) {
+	want := readExpected(t)
+	names := eventFiles(t, want)
+	ctx := context.Background()
+	for _, name := range names {
+		exp := want[name]
+		if exp.Function != bundle.Reload {
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			root := fixtureRoot(t) // nothing promoted
+			b := openBundle(t, root)
+			raw, err := os.ReadFile(filepath.Join(eventsDir, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := invoke(ctx, b, bundle.Reload, raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ie, ok := out.(invokeError); ok {
+				t.Fatalf("reload failed: %s", ie.ErrorMessage)
+			}
+			if r, ok := out.(*events.SQSEventResponse); ok && len(r.BatchItemFailures) > 0 {
+				t.Fatalf("reload asks to retry %v", r.BatchItemFailures)
+			}
+			got := ""
+			a, err := b.Pointer.Get(ctx, checkpoint.NCF)
+			if err == nil {
+				got = string(a.Kind) + "/" + a.Version
+			}
+			if got != exp.Active {
+				t.Errorf("active after the event = %q, want %q", got, exp.Active)
+			}
+		})
+	}
+}
+
+func TestInvokeRejectsMismatchedEvents(t *testing.T) {
+	b := openBundle(t, t.TempDir())
+	ctx := context.Background()
+	api, _ := os.ReadFile(filepath.Join(eventsDir, "models-healthz.json"))
+	s3, _ := os.ReadFile(filepath.Join(eventsDir, "reload-s3-manifest.json"))
+	tests := []struct {
+		name, fn string
+		raw      []byte
+		want     string
+	}{
+		{"api event to reload", "reload", api, "S3 or SQS"},
+		{"s3 event to models", "models", s3, "API Gateway"},
+		{"unknown function", "nope", api, "unknown HTTP function"},
+		{"not json", "models", []byte("{"), "not JSON"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := invoke(ctx, b, tc.fn, tc.raw)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}

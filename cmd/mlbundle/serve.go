@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/contentml/mlbundle/shared/bundle"
+	"github.com/contentml/mlbundle/shared/config"
+)
+
+// serve runs every HTTP route on one server until ctx ends.
+func serve(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	addr := fs.String("addr", ":8080", "listen address")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := config.FromEnv()
+	if err != nil {
+		return err
+	}
+	b, err := bundle.Open(ctx, cfg, bundle.Options{})
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	b.Warm(ctx)
+	rt, err := b.Router()
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", *addr, err)
+	}
+	srv := &http.Server{Handler: rt, ReadHeaderTimeout: 10 * time.Second}
+	b.Logger.Info("serving", "addr", ln.Addr().String(), "routes", rt.Routes(),
+		"models", cfg.ModelsDir, "s3", cfg.UsesS3(), "dynamodb", cfg.UsesDynamo())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shut); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	b.Logger.Info("stopped")
+	return nil
+}

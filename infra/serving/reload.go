@@ -1,0 +1,66 @@
+package serving
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3notifications"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// ManifestSuffix is the key suffix that triggers a reload: manifest.json is written last,
+// so its arrival means the checkpoint version is complete (docs/checkpoint.md).
+const ManifestSuffix = "manifest.json"
+
+// ReloadTrigger sends each new models/*/manifest.json straight from S3 to the reload
+// function (an asynchronous invoke: Lambda retries twice) and keeps the events that still
+// fail in a dead-letter queue for inspection and replay.
+type ReloadTrigger struct {
+	constructs.Construct
+	DeadLetters awssqs.Queue
+}
+
+// NewReloadTrigger wires the bucket notification for prefix/…/manifest.json to reload.
+//
+// The bucket is referenced by its attributes in this stack, so the notification (a
+// custom resource that edits the bucket's notification configuration without replacing
+// what else is there) lives here and the storage stack does not depend on this one.
+func NewReloadTrigger(scope constructs.Construct, id string, reload awslambda.Function, bucket awss3.IBucket, prefix string) *ReloadTrigger {
+	c := constructs.NewConstruct(scope, &id)
+	t := &ReloadTrigger{Construct: c}
+	t.DeadLetters = awssqs.NewQueue(c, jsii.String("DeadLetters"), &awssqs.QueueProps{
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:      jsii.Bool(true),
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
+	})
+	reload.ConfigureAsyncInvoke(&awslambda.EventInvokeConfigOptions{
+		RetryAttempts: jsii.Number(2),
+		MaxEventAge:   awscdk.Duration_Hours(jsii.Number(6)),
+		OnFailure:     awslambdadestinations.NewSqsDestination(t.DeadLetters),
+	})
+	ref := awss3.Bucket_FromBucketAttributes(c, jsii.String("Bucket"), &awss3.BucketAttributes{
+		BucketArn:  bucket.BucketArn(),
+		BucketName: bucket.BucketName(),
+	})
+	ref.AddEventNotification(awss3.EventType_OBJECT_CREATED, awss3notifications.NewLambdaDestination(reload),
+		&awss3.NotificationKeyFilter{Prefix: jsii.String(prefix), Suffix: jsii.String(ManifestSuffix)})
+	narrowNotificationHandler(awscdk.Stack_Of(c), ref)
+	return t
+}
+
+// narrowNotificationHandler scopes the notification custom resource's policy, which CDK
+// writes as s3:PutBucketNotification on "*", to the one bucket it edits.
+func narrowNotificationHandler(stack awscdk.Stack, bucket awss3.IBucket) {
+	for _, child := range *stack.Node().Children() {
+		id := *child.Node().Id()
+		if len(id) < len("BucketNotificationsHandler") || id[:len("BucketNotificationsHandler")] != "BucketNotificationsHandler" {
+			continue
+		}
+		policy := child.Node().TryFindChild(jsii.String("Role")).Node().TryFindChild(jsii.String("DefaultPolicy")).Node().DefaultChild()
+		cfn := policy.(awscdk.CfnResource)
+		cfn.AddPropertyOverride(jsii.String("PolicyDocument.Statement.0.Resource"), bucket.BucketArn())
+	}
+}

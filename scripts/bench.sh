@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Runs the benchmarks and prints where their numbers go.
+#
+#   scripts/bench.sh              Go benchmarks, then the Python ones
+#   scripts/bench.sh go [REGEX]   Go benchmarks only (REGEX selects, default: all)
+#   scripts/bench.sh python       Python benchmarks only
+#
+# Go: `go test -run '^$' -bench REGEX -benchmem` over ./shared/... (BENCHTIME, default 2s;
+# BENCHCOUNT, default 1). Python: every training/bench/*.py, run as a script from the repo
+# root with the training venv; each reads its inputs from the environment below.
+# Environment handed to every benchmark:
+#   MLBUNDLE_DATA     real benchmark data (default ../shared/data); benches skip without it
+#   BENCH_OUT         where raw outputs go (default .local/bench)
+#   ONNXRUNTIME_LIB   the ONNX Runtime library (scripts/onnxruntime.sh)
+# Results are recorded by hand, with machine and date, in docs/benchmarks.md.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+parts=("${1:-all}")
+[ "${parts[0]}" = all ] && parts=(go python)
+regex=${2:-.}
+
+export MLBUNDLE_DATA=${MLBUNDLE_DATA:-$(cd "$root/.." && pwd)/shared/data}
+export BENCH_OUT=${BENCH_OUT:-$root/.local/bench}
+export ONNXRUNTIME_LIB=${ONNXRUNTIME_LIB:-$("$root/scripts/onnxruntime.sh")}
+mkdir -p "$BENCH_OUT"
+[ -d "$MLBUNDLE_DATA" ] || echo "note: $MLBUNDLE_DATA is absent: benchmarks on real data will skip" >&2
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+
+for part in "${parts[@]}"; do
+  case "$part" in
+    go)
+      out="$BENCH_OUT/go-$stamp.txt"
+      echo "== go benchmarks (-benchtime ${BENCHTIME:-2s}) -> $out"
+      go test -run '^$' -bench "$regex" -benchmem -benchtime "${BENCHTIME:-2s}" \
+        -count "${BENCHCOUNT:-1}" ./shared/... 2>&1 | tee "$out" ;;
+    python)
+      venv=$("$root/scripts/venv.sh")
+      shopt -s nullglob
+      benches=(training/bench/*.py)
+      [ ${#benches[@]} -eq 0 ] && echo "== no Python benchmarks in training/bench/"
+      for b in "${benches[@]}"; do
+        name=$(basename "$b" .py)
+        out="$BENCH_OUT/$name-$stamp.txt"
+        echo "== python $b -> $out"
+        PYTHONPATH="$root/training" HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
+          "$venv/bin/python" "$b" 2>&1 | tee "$out"
+      done ;;
+    *) echo "unknown part: $part (want go or python)" >&2; exit 2 ;;
+  esac
+done
+echo
+echo "raw outputs: $BENCH_OUT"
+echo "record the numbers (machine, date, ratio against the peer run) in docs/benchmarks.md"

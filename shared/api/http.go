@@ -1,0 +1,61 @@
+package api
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+)
+
+var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
+
+// ServeHTTP adapts the router to net/http (the local server). A caller's X-Request-Id
+// header is reused when it is well formed. Requests carry no JWT claims, so the local
+// server runs with Auth mode "none".
+func (rt *Router) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
+	r := &Request{
+		Method:  hr.Method,
+		Headers: map[string]string{},
+		Query:   map[string]string{},
+		Claims:  map[string]string{},
+	}
+	if id := hr.Header.Get("X-Request-Id"); validRequestID.MatchString(id) {
+		r.RequestID = id
+	}
+	for k, v := range hr.Header {
+		r.Headers[strings.ToLower(k)] = strings.Join(v, ", ")
+	}
+	for k, v := range hr.URL.Query() {
+		r.Query[k] = v[0]
+	}
+	var bad *Error
+	p, err := unescapePath(hr.URL.EscapedPath())
+	if err != nil {
+		bad = Invalid("malformed path")
+	}
+	r.Path = p
+	if bad == nil {
+		body, err := io.ReadAll(http.MaxBytesReader(w, hr.Body, rt.maxBody))
+		var tooBig *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooBig):
+			bad = TooLarge("request body is too large")
+		case err != nil:
+			bad = Invalid("could not read the request body")
+		}
+		r.Body = body
+	}
+	var out encoded
+	if bad != nil {
+		r.RequestID = nonEmpty(r.RequestID, newRequestID())
+		out = rt.encode(rt.logger.With("request_id", r.RequestID), r.RequestID, errorResponse(bad))
+	} else {
+		out = rt.serve(hr.Context(), r)
+	}
+	for k, v := range out.headers {
+		w.Header().Set(k, v)
+	}
+	w.WriteHeader(out.status)
+	_, _ = w.Write(out.body)
+}

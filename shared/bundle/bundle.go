@@ -1,0 +1,164 @@
+package bundle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/contentml/mlbundle/shared/api"
+	"github.com/contentml/mlbundle/shared/catalog"
+	"github.com/contentml/mlbundle/shared/config"
+	"github.com/contentml/mlbundle/shared/interactions"
+	"github.com/contentml/mlbundle/shared/metrics"
+	"github.com/contentml/mlbundle/shared/modelstore"
+	"github.com/contentml/mlbundle/shared/onnx"
+	"github.com/contentml/mlbundle/shared/reload"
+)
+
+// Names of the functions (one Lambda each).
+const (
+	Recommend = "recommend"
+	Classify  = "classify"
+	Ingest    = "ingest"
+	Models    = "models"
+	Reload    = "reload"
+)
+
+// registrar mounts the routes of one handler struct.
+type registrar interface{ Register(rt *api.Router) }
+
+// Bundle holds every part of the product, wired from one Config.
+type Bundle struct {
+	Config       config.Config
+	Logger       *slog.Logger
+	Metrics      *metrics.Emitter
+	Store        modelstore.Store
+	Pointer      modelstore.Pointer
+	Interactions interactions.Store
+	Reload       *reload.Handler
+
+	http    map[string][]registrar // function name -> handlers with routes
+	closers []func() error
+	warmers []func(context.Context) error
+}
+
+// Options tune Open.
+type Options struct {
+	Logger *slog.Logger // nil: cfg.Logger(os.Stderr)
+	// MetricsOut receives EMF lines; nil means os.Stdout.
+	MetricsOut io.Writer
+}
+
+// Open builds the bundle. Models are not loaded here: each serving cache loads its
+// active version on first use (Warm loads them ahead).
+func Open(ctx context.Context, cfg config.Config, opts Options) (*Bundle, error) {
+	b := &Bundle{Config: cfg, Logger: opts.Logger, http: map[string][]registrar{}}
+	if b.Logger == nil {
+		b.Logger = cfg.Logger(os.Stderr)
+	}
+	out := opts.MetricsOut
+	if out == nil {
+		out = os.Stdout
+	}
+	b.Metrics = metrics.New(out, cfg.FunctionName)
+	if err := b.openStores(ctx); err != nil {
+		_ = b.Close()
+		return nil, err
+	}
+	if cfg.ONNXRuntimeLib == "" {
+		b.Logger.Warn("ONNXRUNTIME_LIB is not set: models cannot load (run scripts/onnxruntime.sh)")
+	} else if err := onnx.Init(cfg.ONNXRuntimeLib); err != nil {
+		b.Logger.Warn("onnx runtime unavailable: models cannot load", "error", err.Error())
+	}
+	b.Reload = &reload.Handler{
+		Store: b.Store, Pointer: b.Pointer, Bucket: cfg.ModelsBucket, Prefix: cfg.ModelsPrefix,
+		Dir: b.downloadDir("reload"), Validator: reload.ONNXValidator{}, Metrics: b.Metrics, Logger: b.Logger,
+	}
+	b.http[Models] = []registrar{catalog.New(b.Store, b.Pointer, cfg.ModelTTL)}
+	if err := b.openServing(ctx); err != nil {
+		_ = b.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
+func (b *Bundle) openStores(ctx context.Context) error {
+	cfg := b.Config
+	b.Store = modelstore.NewLocal(cfg.ModelsDir)
+	b.Pointer = modelstore.NewLocalPointer(cfg.ModelsDir)
+	if cfg.UsesS3() || cfg.ActiveTable != "" || cfg.UsesDynamo() {
+		awsCfg, err := cfg.AWS(ctx)
+		if err != nil {
+			return err
+		}
+		if cfg.UsesS3() {
+			b.Store = modelstore.NewS3(cfg.S3(awsCfg), cfg.ModelsBucket, cfg.ModelsPrefix)
+		}
+		if cfg.ActiveTable != "" {
+			b.Pointer = modelstore.NewDynamoPointer(cfg.DynamoDB(awsCfg), cfg.ActiveTable)
+		}
+		if cfg.UsesDynamo() {
+			b.Interactions = interactions.NewDynamo(cfg.DynamoDB(awsCfg), cfg.InteractionsTable, cfg.PopularityTable)
+			return nil
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(cfg.InteractionsDB), 0o755); err != nil {
+		return fmt.Errorf("interactions db dir: %w", err)
+	}
+	s, err := interactions.OpenSQLite(ctx, cfg.InteractionsDB)
+	if err != nil {
+		return fmt.Errorf("open interactions db %s: %w", cfg.InteractionsDB, err)
+	}
+	b.Interactions = s
+	b.closers = append(b.closers, s.Close)
+	return nil
+}
+
+// downloadDir is where versions fetched from S3 go (unused for a local store).
+func (b *Bundle) downloadDir(use string) string {
+	return filepath.Join(os.TempDir(), "mlbundle-models", use)
+}
+
+// Functions lists the names of the HTTP functions, sorted.
+func (b *Bundle) Functions() []string {
+	names := make([]string, 0, len(b.http))
+	for n := range b.http {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Router returns a router with the routes of the named functions (all of them
+// when none is named), as one Lambda function or the local server would have.
+func (b *Bundle) Router(functions ...string) (*api.Router, error) {
+	if len(functions) == 0 {
+		functions = b.Functions()
+	}
+	rt := api.NewRouter(api.WithAuth(b.Config.Auth()), api.WithLogger(b.Logger))
+	for _, fn := range functions {
+		regs, ok := b.http[fn]
+		if !ok {
+			return nil, fmt.Errorf("unknown HTTP function %q (have %v)", fn, b.Functions())
+		}
+		for _, r := range regs {
+			r.Register(rt)
+		}
+	}
+	return rt, nil
+}
+
+// Close releases the models and stores.
+func (b *Bundle) Close() error {
+	var errs []error
+	for i := len(b.closers) - 1; i >= 0; i-- {
+		errs = append(errs, b.closers[i]())
+	}
+	b.closers = nil
+	return errors.Join(errs...)
+}

@@ -1,0 +1,113 @@
+package catalog
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/contentml/mlbundle/shared/api"
+	"github.com/contentml/mlbundle/shared/checkpoint"
+	"github.com/contentml/mlbundle/shared/modelstore"
+)
+
+// Status values of a kind in the catalog.
+const (
+	StatusActive = "active" // a version is promoted and its manifest is readable
+	StatusNone   = "none"   // nothing promoted yet
+	StatusError  = "error"  // the pointer or manifest could not be read (logged)
+)
+
+// Entry describes the active version of one kind.
+type Entry struct {
+	Kind        checkpoint.Kind    `json:"kind"`
+	Status      string             `json:"status"`
+	Version     string             `json:"version,omitempty"`
+	CreatedAt   *time.Time         `json:"created_at,omitempty"`
+	GitRevision string             `json:"git_revision,omitempty"`
+	Metrics     map[string]float64 `json:"metrics,omitempty"`
+	Data        map[string]any     `json:"data,omitempty"`
+	NumUsers    int                `json:"num_users,omitempty"`
+	NumItems    int                `json:"num_items,omitempty"`
+	NumLabels   int                `json:"num_labels,omitempty"`
+	Int8        bool               `json:"int8,omitempty"`
+	Message     string             `json:"message,omitempty"`
+}
+
+// Answer is the body of GET /v1/models.
+type Answer struct {
+	Models []Entry `json:"models"`
+}
+
+// Catalog serves the operational routes.
+type Catalog struct {
+	store   modelstore.Store
+	pointer modelstore.Pointer
+	ttl     time.Duration
+	now     func() time.Time
+
+	mu     sync.Mutex
+	cached *Answer
+	at     time.Time
+}
+
+// New returns a catalog over the model store and the active pointers; answers are
+// reused for ttl (0: read on every call).
+func New(store modelstore.Store, pointer modelstore.Pointer, ttl time.Duration) *Catalog {
+	return &Catalog{store: store, pointer: pointer, ttl: ttl, now: time.Now}
+}
+
+// Register mounts GET /v1/models and GET /healthz.
+func (c *Catalog) Register(rt *api.Router) {
+	rt.Handle(http.MethodGet, "/v1/models", c.Models)
+	rt.Handle(http.MethodGet, "/healthz", c.Health)
+}
+
+// Health answers 200 {"status":"ok"} while the process serves.
+func (c *Catalog) Health(context.Context, *api.Request) (*api.Response, error) {
+	return api.JSON(http.StatusOK, map[string]string{"status": "ok"}), nil
+}
+
+// Models answers the active version of every kind.
+func (c *Catalog) Models(ctx context.Context, r *api.Request) (*api.Response, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cached != nil && c.now().Sub(c.at) < c.ttl {
+		return api.JSON(http.StatusOK, c.cached), nil
+	}
+	ans := &Answer{Models: make([]Entry, 0, len(checkpoint.Kinds))}
+	for _, kind := range checkpoint.Kinds {
+		ans.Models = append(ans.Models, c.entry(ctx, kind))
+	}
+	c.cached, c.at = ans, c.now()
+	return api.JSON(http.StatusOK, ans), nil
+}
+
+func (c *Catalog) entry(ctx context.Context, kind checkpoint.Kind) Entry {
+	log := api.Logger(ctx)
+	a, err := c.pointer.Get(ctx, kind)
+	if errors.Is(err, modelstore.ErrNotFound) {
+		return Entry{Kind: kind, Status: StatusNone, Message: "no version has been promoted"}
+	}
+	if err != nil {
+		log.Error("read active pointer", "kind", kind, "error", err.Error())
+		return Entry{Kind: kind, Status: StatusError, Message: "the active version could not be read"}
+	}
+	m, err := modelstore.ReadManifest(ctx, c.store, kind, a.Version)
+	if err != nil {
+		log.Error("read active manifest", "kind", kind, "version", a.Version, "error", err.Error())
+		return Entry{Kind: kind, Status: StatusError, Version: a.Version,
+			Message: "the manifest of the active version could not be read"}
+	}
+	created := m.CreatedAt.UTC()
+	e := Entry{Kind: kind, Status: StatusActive, Version: m.Version, CreatedAt: &created,
+		GitRevision: m.GitRevision, Metrics: m.Metrics, Data: m.Data}
+	if m.NCF != nil {
+		e.NumUsers, e.NumItems = m.NCF.NumUsers, m.NCF.NumItems
+	}
+	if m.Classifier != nil {
+		e.NumLabels, e.Int8 = len(m.Classifier.Labels), m.Classifier.Int8File != ""
+	}
+	return e
+}

@@ -1,0 +1,111 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/contentml/mlbundle/shared/api"
+)
+
+// LambdaORTLib is where the Lambda layer puts the ONNX Runtime library.
+const LambdaORTLib = "/opt/lib/libonnxruntime.so.1"
+
+// Config is the typed process configuration.
+type Config struct {
+	ModelsDir         string
+	ModelsBucket      string
+	ModelsPrefix      string
+	ActiveTable       string
+	InteractionsTable string
+	PopularityTable   string
+	InteractionsDB    string
+	ONNXRuntimeLib    string
+	ModelTTL          time.Duration
+	AuthMode          string
+	ServiceScope      string
+	LogLevel          slog.Level
+	AWSEndpointURL    string
+	FunctionName      string
+}
+
+// FromEnv reads the configuration from the process environment.
+func FromEnv() (Config, error) { return Load(os.Getenv) }
+
+// Load reads the configuration through getenv (os.Getenv, or a map in tests). All
+// problems are returned together, each naming its variable.
+func Load(getenv func(string) string) (Config, error) {
+	get := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+	onLambda := getenv("AWS_LAMBDA_FUNCTION_NAME") != ""
+	c := Config{
+		ModelsDir:         get("MODELS_DIR", "models"),
+		ModelsBucket:      get("MODELS_BUCKET", ""),
+		ModelsPrefix:      get("MODELS_PREFIX", "models/"),
+		ActiveTable:       get("ACTIVE_TABLE", ""),
+		InteractionsTable: get("INTERACTIONS_TABLE", ""),
+		PopularityTable:   get("POPULARITY_TABLE", ""),
+		InteractionsDB:    get("INTERACTIONS_DB", ".local/interactions.db"),
+		ONNXRuntimeLib:    get("ONNXRUNTIME_LIB", ""),
+		AuthMode:          get("AUTH_MODE", api.AuthNone),
+		ServiceScope:      get("SERVICE_SCOPE", api.DefaultServiceScope),
+		AWSEndpointURL:    get("AWS_ENDPOINT_URL", ""),
+		FunctionName:      get("AWS_LAMBDA_FUNCTION_NAME", "local"),
+	}
+	if c.ONNXRuntimeLib == "" && onLambda {
+		c.ONNXRuntimeLib = LambdaORTLib
+	}
+	var errs []error
+	ttl := get("MODEL_TTL_SECONDS", "30")
+	if n, err := strconv.Atoi(ttl); err != nil || n < 0 || n > 86400 {
+		errs = append(errs, fmt.Errorf("MODEL_TTL_SECONDS=%q: want whole seconds in 0..86400", ttl))
+	} else {
+		c.ModelTTL = time.Duration(n) * time.Second
+	}
+	if c.AuthMode != api.AuthNone && c.AuthMode != api.AuthJWT {
+		errs = append(errs, fmt.Errorf("AUTH_MODE=%q: want %q or %q", c.AuthMode, api.AuthNone, api.AuthJWT))
+	}
+	level := get("LOG_LEVEL", "info")
+	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
+		errs = append(errs, fmt.Errorf("LOG_LEVEL=%q: want debug, info, warn or error", level))
+	}
+	if (c.InteractionsTable == "") != (c.PopularityTable == "") {
+		errs = append(errs, errors.New("INTERACTIONS_TABLE and POPULARITY_TABLE must be set together"))
+	}
+	if c.ModelsBucket != "" && !strings.HasSuffix(c.ModelsPrefix, "/") {
+		errs = append(errs, fmt.Errorf("MODELS_PREFIX=%q: must end with /", c.ModelsPrefix))
+	}
+	if c.AWSEndpointURL != "" && !strings.HasPrefix(c.AWSEndpointURL, "http://") &&
+		!strings.HasPrefix(c.AWSEndpointURL, "https://") {
+		errs = append(errs, fmt.Errorf("AWS_ENDPOINT_URL=%q: want an http(s) URL", c.AWSEndpointURL))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	return c, nil
+}
+
+// UsesS3 reports whether checkpoints come from S3 rather than ModelsDir.
+func (c Config) UsesS3() bool { return c.ModelsBucket != "" }
+
+// UsesDynamo reports whether interactions live in DynamoDB rather than SQLite.
+func (c Config) UsesDynamo() bool { return c.InteractionsTable != "" }
+
+// Auth is the authorisation setting for the API router.
+func (c Config) Auth() api.Auth { return api.Auth{Mode: c.AuthMode, ServiceScope: c.ServiceScope} }
+
+// Logger returns a JSON slog logger at the configured level writing to w, tagged
+// with the function name.
+func (c Config) Logger(w io.Writer) *slog.Logger {
+	h := slog.NewJSONHandler(w, &slog.HandlerOptions{Level: c.LogLevel})
+	return slog.New(h).With("function", c.FunctionName)
+}

@@ -1,0 +1,94 @@
+package config
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{ModelsDir: "models", ModelsPrefix: "models/", InteractionsDB: ".local/interactions.db",
+		ModelTTL: 30 * time.Second, AuthMode: "none", ServiceScope: "mlbundle/service",
+		LogLevel: slog.LevelInfo, FunctionName: "local"}
+	if c != want {
+		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
+	}
+	if c.UsesS3() || c.UsesDynamo() {
+		t.Error("defaults must be local (no S3, no DynamoDB)")
+	}
+}
+
+func TestLoadAWS(t *testing.T) {
+	c, err := Load(env(map[string]string{
+		"MODELS_BUCKET": "b", "MODELS_PREFIX": "ckpt/", "ACTIVE_TABLE": "models",
+		"INTERACTIONS_TABLE": "i", "POPULARITY_TABLE": "p", "MODEL_TTL_SECONDS": "5",
+		"AUTH_MODE": "jwt", "SERVICE_SCOPE": "svc/all", "LOG_LEVEL": "DEBUG",
+		"AWS_ENDPOINT_URL": "http://127.0.0.1:5000", "AWS_LAMBDA_FUNCTION_NAME": "recommend",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.UsesS3() || !c.UsesDynamo() || c.ModelTTL != 5*time.Second || c.LogLevel != slog.LevelDebug {
+		t.Errorf("got %+v", c)
+	}
+	if c.ONNXRuntimeLib != LambdaORTLib {
+		t.Errorf("on Lambda ONNXRUNTIME_LIB defaults to %q, got %q", LambdaORTLib, c.ONNXRuntimeLib)
+	}
+	if a := c.Auth(); a.Mode != "jwt" || a.ServiceScope != "svc/all" {
+		t.Errorf("Auth() = %+v", a)
+	}
+	ac, err := c.AWS(context.Background())
+	if err != nil || ac.BaseEndpoint == nil || *ac.BaseEndpoint != "http://127.0.0.1:5000" {
+		t.Errorf("AWS() endpoint = %v, %v", ac.BaseEndpoint, err)
+	}
+}
+
+func TestLoadJoinsAllProblems(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want []string
+	}{
+		{"everything wrong", map[string]string{
+			"MODEL_TTL_SECONDS": "soon", "AUTH_MODE": "open", "LOG_LEVEL": "loud",
+			"INTERACTIONS_TABLE": "i", "MODELS_BUCKET": "b", "MODELS_PREFIX": "models",
+			"AWS_ENDPOINT_URL": "localhost:4566",
+		}, []string{"MODEL_TTL_SECONDS", "AUTH_MODE", "LOG_LEVEL", "POPULARITY_TABLE", "MODELS_PREFIX", "AWS_ENDPOINT_URL"}},
+		{"negative ttl", map[string]string{"MODEL_TTL_SECONDS": "-1"}, []string{"MODEL_TTL_SECONDS"}},
+		{"popularity alone", map[string]string{"POPULARITY_TABLE": "p"}, []string{"INTERACTIONS_TABLE"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Load(env(tc.env))
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not name %s", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestLoggerLevelAndFunction(t *testing.T) {
+	c, _ := Load(env(map[string]string{"LOG_LEVEL": "warn", "AWS_LAMBDA_FUNCTION_NAME": "classify"}))
+	var buf bytes.Buffer
+	l := c.Logger(&buf)
+	l.Info("hidden")
+	l.Warn("shown")
+	out := buf.String()
+	if strings.Contains(out, "hidden") || !strings.Contains(out, `"function":"classify"`) {
+		t.Errorf("log output %q", out)
+	}
+}

@@ -1,0 +1,100 @@
+package interactions
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+var tableSeq atomic.Int64
+
+// dynamoClient returns a client for AWS_ENDPOINT_URL (moto_server, LocalStack) or skips.
+func dynamoClient(t *testing.T) *dynamodb.Client {
+	t.Helper()
+	endpoint := os.Getenv("AWS_ENDPOINT_URL")
+	if endpoint == "" {
+		t.Skip("AWS_ENDPOINT_URL unset: start moto_server (scripts/test.sh does) to run the DynamoDB tests")
+	}
+	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRegion("us-east-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(endpoint) })
+}
+
+func newDynamoStore(t *testing.T, client *dynamodb.Client) *DynamoStore {
+	t.Helper()
+	n := tableSeq.Add(1)
+	suffix := fmt.Sprintf("%d-%d", time.Now().UnixNano(), n)
+	it, pt := "interactions-"+suffix, "popularity-"+suffix
+	if err := CreateTables(context.Background(), client, it, pt); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for _, name := range []string{it, pt} {
+			_, _ = client.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(name)})
+		}
+	})
+	return NewDynamo(client, it, pt)
+}
+
+func TestDynamoContract(t *testing.T) {
+	client := dynamoClient(t)
+	runContract(t, func(t *testing.T) Store {
+		s := newDynamoStore(t, client)
+		s.pageLimit = 2500 // several pages per read, as a large history gives in AWS
+		return s
+	})
+}
+
+// flaky leaves half of every batch write unprocessed on its first try, as DynamoDB does
+// under throttling.
+type flaky struct {
+	DynamoAPI
+	calls atomic.Int64
+}
+
+func (f *flaky) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
+	if f.calls.Add(1)%2 == 0 {
+		return f.DynamoAPI.BatchWriteItem(ctx, in, opts...)
+	}
+	keep, rest := map[string][]types.WriteRequest{}, map[string][]types.WriteRequest{}
+	for table, reqs := range in.RequestItems {
+		half := len(reqs) / 2
+		keep[table], rest[table] = reqs[:half], reqs[half:]
+	}
+	if _, err := f.DynamoAPI.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: keep}, opts...); err != nil {
+		return nil, err
+	}
+	return &dynamodb.BatchWriteItemOutput{UnprocessedItems: rest}, nil
+}
+
+func TestDynamoRetriesUnprocessedItems(t *testing.T) {
+	client := dynamoClient(t)
+	s := newDynamoStore(t, client)
+	f := &flaky{DynamoAPI: client}
+	s.client, s.backoff = f, time.Millisecond
+	in := make([]Interaction, 60)
+	for i := range in {
+		in[i] = Interaction{UserID: "u", ItemID: fmt.Sprintf("i%d", i), Time: at(i)}
+	}
+	mustAdd(t, s, in)
+	assertSeen(t, s, "u", func() []string {
+		ids := make([]string, len(in))
+		for i, x := range in {
+			ids[i] = x.ItemID
+		}
+		return ids
+	}())
+	if f.calls.Load() < 6 {
+		t.Errorf("BatchWriteItem called %d times, want retries (>= 6)", f.calls.Load())
+	}
+}

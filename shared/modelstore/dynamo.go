@@ -1,0 +1,103 @@
+package modelstore
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/contentml/mlbundle/shared/checkpoint"
+)
+
+// DynamoAPI is the part of the DynamoDB client the pointer uses.
+type DynamoAPI interface {
+	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+}
+
+// DynamoPointer keeps one item per kind in the models table: key kind (S),
+// attributes version (S) and created_at (S). created_at is stored as fixed-width
+// UTC RFC 3339 with nanoseconds, so that the conditional write can compare it as
+// a string: attribute_not_exists(kind) OR created_at < :new, or the same version.
+type DynamoPointer struct {
+	Client DynamoAPI
+	Table  string
+}
+
+var _ Pointer = (*DynamoPointer)(nil)
+
+// NewDynamoPointer returns the pointer kept in table.
+func NewDynamoPointer(client DynamoAPI, table string) *DynamoPointer {
+	return &DynamoPointer{Client: client, Table: table}
+}
+
+// timeKey is sortable as a string (fixed width, UTC).
+const timeKey = "2006-01-02T15:04:05.000000000Z"
+
+func (p *DynamoPointer) where(kind checkpoint.Kind) string {
+	return fmt.Sprintf("dynamodb table %s item kind=%s", p.Table, kind)
+}
+
+// Get reads the item of kind with a consistent read.
+func (p *DynamoPointer) Get(ctx context.Context, kind checkpoint.Kind) (checkpoint.Active, error) {
+	out, err := p.Client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      aws.String(p.Table),
+		Key:            map[string]types.AttributeValue{"kind": &types.AttributeValueMemberS{Value: string(kind)}},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return checkpoint.Active{}, fmt.Errorf("active pointer %s: %w", p.where(kind), err)
+	}
+	if out.Item == nil {
+		return checkpoint.Active{}, fmt.Errorf("active pointer %s: %w", p.where(kind), ErrNotFound)
+	}
+	version, _ := out.Item["version"].(*types.AttributeValueMemberS)
+	created, _ := out.Item["created_at"].(*types.AttributeValueMemberS)
+	if version == nil || created == nil {
+		return checkpoint.Active{}, fmt.Errorf("active pointer %s lacks version or created_at", p.where(kind))
+	}
+	at, err := time.Parse(time.RFC3339Nano, created.Value)
+	if err != nil {
+		return checkpoint.Active{}, fmt.Errorf("active pointer %s: created_at: %w", p.where(kind), err)
+	}
+	return checkpoint.Active{Kind: kind, Version: version.Value, CreatedAt: at}, nil
+}
+
+// Promote writes the item of a.Kind on condition that it is absent, older, or
+// already names a.
+func (p *DynamoPointer) Promote(ctx context.Context, a checkpoint.Active) error {
+	if err := checkActive(a); err != nil {
+		return err
+	}
+	at := a.CreatedAt.UTC().Format(timeKey)
+	_, err := p.Client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: aws.String(p.Table),
+		Item: map[string]types.AttributeValue{
+			"kind":       &types.AttributeValueMemberS{Value: string(a.Kind)},
+			"version":    &types.AttributeValueMemberS{Value: a.Version},
+			"created_at": &types.AttributeValueMemberS{Value: at},
+		},
+		ConditionExpression:      aws.String("attribute_not_exists(#k) OR #c < :c OR (#c = :c AND #v = :v)"),
+		ExpressionAttributeNames: map[string]string{"#k": "kind", "#c": "created_at", "#v": "version"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":c": &types.AttributeValueMemberS{Value: at},
+			":v": &types.AttributeValueMemberS{Value: a.Version},
+		},
+	})
+	var failed *types.ConditionalCheckFailedException
+	if errors.As(err, &failed) {
+		return fmt.Errorf("promote %s/%s (created %s): %s holds a newer version: %w", a.Kind, a.Version, at, p.where(a.Kind), ErrStale)
+	}
+	if err != nil {
+		return fmt.Errorf("promote %s/%s: %s: %w", a.Kind, a.Version, p.where(a.Kind), err)
+	}
+	return nil
+}
+
+func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }

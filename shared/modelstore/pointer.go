@@ -1,0 +1,137 @@
+package modelstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/contentml/mlbundle/shared/checkpoint"
+)
+
+// ErrStale is returned by Promote when the pointer already names a version
+// created later than the one offered.
+var ErrStale = errors.New("stale version")
+
+// Pointer records which version of each kind serves.
+type Pointer interface {
+	// Get returns the active version of kind; none yet gives an error wrapping
+	// ErrNotFound.
+	Get(ctx context.Context, kind checkpoint.Kind) (checkpoint.Active, error)
+	// Promote makes a the active version of its kind unless the current one was
+	// created later (ErrStale). Promoting the current version again succeeds.
+	Promote(ctx context.Context, a checkpoint.Active) error
+}
+
+// newer decides a promotion: a replaces cur when created later, or when it is the
+// very same version (a repeated event).
+func newer(a, cur checkpoint.Active) bool {
+	return a.CreatedAt.After(cur.CreatedAt) || a.CreatedAt.Equal(cur.CreatedAt) && a.Version == cur.Version
+}
+
+func checkActive(a checkpoint.Active) error {
+	if !checkpoint.ValidKind(a.Kind) || !checkpoint.ValidVersion(a.Version) || a.CreatedAt.IsZero() {
+		return fmt.Errorf("invalid active pointer %+v: want a known kind, a valid version and created_at", a)
+	}
+	return nil
+}
+
+// LocalPointer keeps the pointer of each kind in <root>/<kind>/ACTIVE (JSON, see
+// docs/checkpoint.md). Promote holds an exclusive file lock and replaces the file
+// by rename, so concurrent processes on one machine never lose an update.
+type LocalPointer struct {
+	Root string
+	mu   sync.Mutex
+}
+
+var _ Pointer = (*LocalPointer)(nil)
+
+// NewLocalPointer returns the pointer files under root.
+func NewLocalPointer(root string) *LocalPointer { return &LocalPointer{Root: root} }
+
+func (p *LocalPointer) file(kind checkpoint.Kind) string {
+	return filepath.Join(p.Root, string(kind), "ACTIVE")
+}
+
+// Get reads <root>/<kind>/ACTIVE.
+func (p *LocalPointer) Get(ctx context.Context, kind checkpoint.Kind) (checkpoint.Active, error) {
+	if !checkpoint.ValidKind(kind) {
+		return checkpoint.Active{}, fmt.Errorf("active pointer: unknown kind %q", kind)
+	}
+	name := p.file(kind)
+	data, err := os.ReadFile(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return checkpoint.Active{}, fmt.Errorf("active pointer %s: %w", name, ErrNotFound)
+	}
+	if err != nil {
+		return checkpoint.Active{}, fmt.Errorf("active pointer: %w", err)
+	}
+	var a checkpoint.Active
+	if err := json.Unmarshal(data, &a); err != nil {
+		return checkpoint.Active{}, fmt.Errorf("active pointer %s: %w", name, err)
+	}
+	if a.Kind != kind {
+		return checkpoint.Active{}, fmt.Errorf("active pointer %s names kind %q", name, a.Kind)
+	}
+	if err := checkActive(a); err != nil {
+		return checkpoint.Active{}, fmt.Errorf("active pointer %s: %w", name, err)
+	}
+	return a, nil
+}
+
+// Promote replaces <root>/<kind>/ACTIVE when a is newer.
+func (p *LocalPointer) Promote(ctx context.Context, a checkpoint.Active) error {
+	if err := checkActive(a); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	dir := filepath.Dir(p.file(a.Kind))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("promote %s/%s: %w", a.Kind, a.Version, err)
+	}
+	unlock, err := lockFile(filepath.Join(dir, ".ACTIVE.lock"))
+	if err != nil {
+		return fmt.Errorf("promote %s/%s: %w", a.Kind, a.Version, err)
+	}
+	defer unlock()
+	cur, err := p.Get(ctx, a.Kind)
+	switch {
+	case err == nil && !newer(a, cur):
+		return fmt.Errorf("promote %s/%s (created %s): %s holds %s (created %s): %w",
+			a.Kind, a.Version, a.CreatedAt.Format(time.RFC3339), p.file(a.Kind), cur.Version, cur.CreatedAt.Format(time.RFC3339), ErrStale)
+	case err != nil && !errors.Is(err, ErrNotFound):
+		return fmt.Errorf("promote %s/%s: %w", a.Kind, a.Version, err)
+	}
+	data, err := json.Marshal(checkpoint.Active{Kind: a.Kind, Version: a.Version, CreatedAt: a.CreatedAt.UTC()})
+	if err != nil {
+		return err
+	}
+	store := NewLocal(p.Root)
+	if err := store.Put(ctx, string(a.Kind)+"/ACTIVE", bytesReader(data)); err != nil {
+		return fmt.Errorf("promote %s/%s: %w", a.Kind, a.Version, err)
+	}
+	return nil
+}
+
+// lockFile takes an exclusive flock on name, waiting for other processes.
+func lockFile(name string) (func(), error) {
+	f, err := os.OpenFile(name, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", name, err)
+	}
+	return func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
+}

@@ -1,0 +1,102 @@
+package ncf
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+
+	"github.com/contentml/mlbundle/shared/checkpoint"
+)
+
+// ids maps external ids to dense indices and back.
+type ids struct {
+	list []string
+	byID map[string]int32
+}
+
+func (x ids) index(id string) (int, bool) {
+	i, ok := x.byID[id]
+	return int(i), ok
+}
+
+func readFile(dir, name string) ([]byte, error) {
+	if err := checkpoint.CheckFileName(name); err != nil {
+		return nil, err
+	}
+	return os.ReadFile(filepath.Join(dir, name))
+}
+
+// readIDs reads a JSON array of want unique, non-empty strings.
+func readIDs(dir, name string, want int) (ids, error) {
+	data, err := readFile(dir, name)
+	if err != nil {
+		return ids{}, err
+	}
+	var list []string
+	if err := json.Unmarshal(data, &list); err != nil {
+		return ids{}, fmt.Errorf("%s: want a JSON array of strings: %w", name, err)
+	}
+	if len(list) != want || want > math.MaxInt32 {
+		return ids{}, fmt.Errorf("%s has %d ids, manifest says %d", name, len(list), want)
+	}
+	byID := make(map[string]int32, len(list))
+	for i, id := range list {
+		if id == "" {
+			return ids{}, fmt.Errorf("%s[%d] is empty", name, i)
+		}
+		if j, dup := byID[id]; dup {
+			return ids{}, fmt.Errorf("%s[%d] %q repeats index %d", name, i, id, j)
+		}
+		byID[id] = int32(i)
+	}
+	return ids{list: list, byID: byID}, nil
+}
+
+func readPopular(dir, name string) ([]Popular, error) {
+	if name == "" {
+		return nil, nil
+	}
+	data, err := readFile(dir, name)
+	if err != nil {
+		return nil, err
+	}
+	var pop []Popular
+	if err := json.Unmarshal(data, &pop); err != nil {
+		return nil, fmt.Errorf("%s: want [{\"item_id\", \"count\"}]: %w", name, err)
+	}
+	for i, p := range pop {
+		if p.ItemID == "" || p.Count < 0 {
+			return nil, fmt.Errorf("%s[%d]: item_id empty or count negative", name, i)
+		}
+		if i > 0 && p.Count > pop[i-1].Count {
+			return nil, fmt.Errorf("%s[%d]: counts must not increase (%d after %d)", name, i, p.Count, pop[i-1].Count)
+		}
+	}
+	return pop, nil
+}
+
+// readVectors reads float32 little-endian rows of dim values, one per item.
+func readVectors(dir, name string, items, dim int) ([]float32, error) {
+	if dim <= 0 {
+		return nil, fmt.Errorf("item_vector_dim %d must be positive", dim)
+	}
+	data, err := readFile(dir, name)
+	if err != nil {
+		return nil, err
+	}
+	if want := items * dim * 4; len(data) != want {
+		return nil, fmt.Errorf("%s has %d bytes, want %d (%d items x %d float32)", name, len(data), want, items, dim)
+	}
+	v := make([]float32, items*dim)
+	for i := range v {
+		f := math.Float32frombits(binary.LittleEndian.Uint32(data[4*i:]))
+		if math.IsNaN(float64(f)) || math.IsInf(float64(f), 0) {
+			return nil, fmt.Errorf("%s: value %d is not finite", name, i)
+		}
+		v[i] = f
+	}
+	return v, nil
+}

@@ -1,0 +1,162 @@
+package ncf
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/contentml/mlbundle/shared/checkpoint"
+	"github.com/contentml/mlbundle/shared/onnx"
+)
+
+// ErrIndex marks a user or item index outside the model.
+var ErrIndex = errors.New("index out of range")
+
+// Popular is one entry of the checkpoint's popular-items list.
+type Popular struct {
+	ItemID string `json:"item_id"`
+	Count  int64  `json:"count"`
+}
+
+// Model is a loaded ncf checkpoint.
+type Model struct {
+	version  string
+	users    ids
+	items    ids
+	popular  []Popular
+	vectors  []float32 // row-major [items x dim], L2-normalised rows; nil when absent
+	dim      int
+	predict  *onnx.Session
+	scoreAll *onnx.Session
+}
+
+// Version is the checkpoint version.
+func (m *Model) Version() string { return m.version }
+
+// NumItems is the number of items the model scores.
+func (m *Model) NumItems() int { return len(m.items.list) }
+
+// NumUsers is the number of users with an embedding.
+func (m *Model) NumUsers() int { return len(m.users.list) }
+
+// UserIndex returns the model's index of an external user id.
+func (m *Model) UserIndex(id string) (int, bool) { return m.users.index(id) }
+
+// ItemIndex returns the model's index of an external item id.
+func (m *Model) ItemIndex(id string) (int, bool) { return m.items.index(id) }
+
+// ItemID returns the external id of item index i (which must be in range).
+func (m *Model) ItemID(i int) string { return m.items.list[i] }
+
+// Popular returns the checkpoint's popular items, most interactions first. The slice
+// is shared: do not modify it.
+func (m *Model) Popular() []Popular { return m.popular }
+
+// ItemVector returns the L2-normalised vector of item i, or nil when the checkpoint has
+// no item vectors. The slice is shared: do not modify it.
+func (m *Model) ItemVector(i int) []float32 {
+	if m.vectors == nil || i < 0 || i >= m.NumItems() {
+		return nil
+	}
+	return m.vectors[i*m.dim : (i+1)*m.dim : (i+1)*m.dim]
+}
+
+// VectorDim is the length of item vectors (0 when the checkpoint has none).
+func (m *Model) VectorDim() int { return m.dim }
+
+// Load opens the verified version in dir described by man: it reads the id maps, the
+// popular list and the item vectors, opens both ONNX graphs and checks their inputs and
+// outputs against the contract and the manifest. Its signature fits modelstore.LoadFunc
+// once opts is bound.
+func Load(ctx context.Context, man *checkpoint.Manifest, dir string, opts onnx.Options) (*Model, error) {
+	if man.Kind != checkpoint.NCF || man.NCF == nil {
+		return nil, fmt.Errorf("load ncf %s: manifest kind is %q", dir, man.Kind)
+	}
+	sec := man.NCF
+	m := &Model{version: man.Version}
+	var err error
+	if m.users, err = readIDs(dir, sec.UserIDsFile, sec.NumUsers); err != nil {
+		return nil, fmt.Errorf("load ncf %s: users: %w", dir, err)
+	}
+	if m.items, err = readIDs(dir, sec.ItemIDsFile, sec.NumItems); err != nil {
+		return nil, fmt.Errorf("load ncf %s: items: %w", dir, err)
+	}
+	if m.popular, err = readPopular(dir, sec.PopularFile); err != nil {
+		return nil, fmt.Errorf("load ncf %s: %w", dir, err)
+	}
+	if sec.ItemVectorsFile != "" {
+		m.dim = sec.ItemVectorDim
+		if m.vectors, err = readVectors(dir, sec.ItemVectorsFile, sec.NumItems, sec.ItemVectorDim); err != nil {
+			return nil, fmt.Errorf("load ncf %s: %w", dir, err)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := m.openSessions(man, dir, opts); err != nil {
+		return nil, fmt.Errorf("load ncf %s: %w", dir, err)
+	}
+	return m, nil
+}
+
+func (m *Model) openSessions(man *checkpoint.Manifest, dir string, opts onnx.Options) error {
+	var err error
+	if m.predict, err = openChecked(man, dir, checkpoint.ModelFile, opts, predictIO()); err != nil {
+		return err
+	}
+	if m.scoreAll, err = openChecked(man, dir, checkpoint.ScoreAllFile, opts, scoreAllIO()); err != nil {
+		_ = m.predict.Close()
+		return err
+	}
+	return nil
+}
+
+// contract is the inputs and outputs docs/checkpoint.md fixes for an ONNX file.
+type contract struct{ in, out []onnx.IOInfo }
+
+func predictIO() contract {
+	return contract{[]onnx.IOInfo{
+		{Name: "user", DType: onnx.Int64, Shape: []int64{onnx.Dynamic}},
+		{Name: "item", DType: onnx.Int64, Shape: []int64{onnx.Dynamic}},
+	},
+		[]onnx.IOInfo{{Name: "logit", DType: onnx.Float32, Shape: []int64{onnx.Dynamic}}}}
+}
+
+func scoreAllIO() contract {
+	return contract{[]onnx.IOInfo{{Name: "user", DType: onnx.Int64, Shape: []int64{1}}},
+		[]onnx.IOInfo{{Name: "logits", DType: onnx.Float32, Shape: []int64{onnx.Dynamic}}}}
+}
+
+// openChecked opens file and checks it against the contract's io and the manifest's.
+func openChecked(man *checkpoint.Manifest, dir, file string, opts onnx.Options, want contract) (*onnx.Session, error) {
+	if _, ok := man.Files[file]; !ok {
+		return nil, fmt.Errorf("manifest lists no %s", file)
+	}
+	s, err := onnx.Open(filepath.Join(dir, file), opts)
+	if err != nil {
+		return nil, err
+	}
+	err = onnx.Expect(s, want.in, want.out)
+	if io, ok := man.ONNX[file]; ok && err == nil {
+		err = onnx.Expect(s, specs(io.Inputs), specs(io.Outputs))
+	}
+	if err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func specs(ts []checkpoint.TensorSpec) []onnx.IOInfo {
+	out := make([]onnx.IOInfo, len(ts))
+	for i, t := range ts {
+		out[i] = onnx.IOInfo{Name: t.Name, DType: onnx.DType(t.DType), Shape: t.Sizes()}
+	}
+	return out
+}
+
+// Close releases both ONNX sessions.
+func (m *Model) Close() error {
+	return errors.Join(m.predict.Close(), m.scoreAll.Close())
+}

@@ -1,0 +1,139 @@
+package recommend
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/contentml/mlbundle/shared/api"
+	"github.com/contentml/mlbundle/shared/metrics"
+)
+
+// Item is one recommended item; Rank starts at 1.
+type Item struct {
+	ItemID string  `json:"item_id"`
+	Score  float64 `json:"score"`
+	Rank   int     `json:"rank"`
+}
+
+// Result is the answer to a recommend call.
+type Result struct {
+	UserID string `json:"user_id"`
+	Items  []Item `json:"items"`
+	// Strategy is StrategyNCF, StrategyItemKNN or StrategyPopular.
+	Strategy string `json:"strategy"`
+	// ColdStart is true when the model has no embedding for the user.
+	ColdStart bool `json:"cold_start"`
+	// Confidence in [0, 1]; see docs/recommend.md.
+	Confidence   float64 `json:"confidence"`
+	ModelVersion string  `json:"model_version"`
+}
+
+// Recommend returns up to k items for the user, best first. With excludeSeen, no item
+// of the user's stored history is returned.
+func (s *Service) Recommend(ctx context.Context, userID string, k int, excludeSeen bool) (*Result, error) {
+	if err := checkUser(userID); err != nil {
+		return nil, err
+	}
+	if k < 1 || k > MaxK {
+		return nil, invalid("k must be in 1..%d, got %d", MaxK, k)
+	}
+	m, release, err := s.models.Acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	seen, err := s.seen(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{UserID: userID, ModelVersion: m.Version()}
+	skip := newBitset(m.NumItems())
+	if excludeSeen {
+		for id := range seen {
+			if i, ok := m.ItemIndex(id); ok {
+				skip.set(i)
+			}
+		}
+	}
+	if u, ok := m.UserIndex(userID); ok {
+		scores, err := m.ScoreAll(ctx, int64(u))
+		if err != nil {
+			return nil, fmt.Errorf("recommend for %q: %w", userID, err)
+		}
+		res.Strategy, res.Confidence = StrategyNCF, ncfConfidence(len(seen))
+		res.Items = ranked(m, scores, topK(scores, k, skip), sigmoid)
+		return res, nil
+	}
+	res.ColdStart = true
+	known := knownItems(m, seen)
+	if len(known) > 0 && m.ItemVector(0) != nil {
+		scores := similarity(m, known)
+		res.Strategy, res.Confidence = StrategyItemKNN, knnConfidence(len(known), len(seen))
+		res.Items = ranked(m, scores, topK(scores, k, skip), func(x float32) float64 { return float64(x) })
+	} else {
+		var exclude map[string]struct{}
+		if excludeSeen {
+			exclude = seen
+		}
+		res.Strategy = StrategyPopular
+		res.Items, res.Confidence = s.popular(ctx, m, k, exclude)
+	}
+	s.coldStart(ctx, res, len(seen), len(known))
+	return res, nil
+}
+
+// coldStart logs and counts a call for a user the model does not know.
+func (s *Service) coldStart(ctx context.Context, res *Result, seen, known int) {
+	api.Logger(ctx).Info("cold start", "event", "cold_start", "user_id", res.UserID,
+		"strategy", res.Strategy, "seen_items", seen, "known_seen_items", known,
+		"items", len(res.Items), "confidence", res.Confidence, "model_version", res.ModelVersion)
+	s.metrics.Count(metrics.ColdStart, 1, map[string]string{
+		"strategy": res.Strategy, "model_version": res.ModelVersion,
+	})
+}
+
+func ranked(m Model, scores []float32, idx []int, score func(float32) float64) []Item {
+	items := make([]Item, len(idx))
+	for r, i := range idx {
+		items[r] = Item{ItemID: m.ItemID(i), Score: score(scores[i]), Rank: r + 1}
+	}
+	return items
+}
+
+func sigmoid(x float32) float64 { return 1 / (1 + math.Exp(-float64(x))) }
+
+// knownItems returns the model's indices of the seen items it knows.
+func knownItems(m Model, seen map[string]struct{}) []int {
+	var known []int
+	for id := range seen {
+		if i, ok := m.ItemIndex(id); ok {
+			known = append(known, i)
+		}
+	}
+	return known
+}
+
+// similarity scores every item by its mean cosine similarity to the known items. Item
+// vectors are L2-normalised, so that mean equals the dot product with their centroid.
+func similarity(m Model, known []int) []float32 {
+	dim := len(m.ItemVector(0))
+	centroid := make([]float32, dim)
+	for _, i := range known {
+		for d, v := range m.ItemVector(i) {
+			centroid[d] += v
+		}
+	}
+	for d := range centroid {
+		centroid[d] /= float32(len(known))
+	}
+	scores := make([]float32, m.NumItems())
+	for j := range scores {
+		var dot float32
+		for d, v := range m.ItemVector(j) {
+			dot += v * centroid[d]
+		}
+		scores[j] = dot
+	}
+	return scores
+}

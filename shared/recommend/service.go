@@ -1,0 +1,104 @@
+package recommend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/contentml/mlbundle/shared/interactions"
+	"github.com/contentml/mlbundle/shared/metrics"
+	"github.com/contentml/mlbundle/shared/modelstore"
+	"github.com/contentml/mlbundle/shared/ncf"
+)
+
+// Limits of a request.
+const (
+	MaxK          = 100
+	DefaultK      = 10
+	MaxScoreItems = 1000
+)
+
+// Strategies, as reported in Result.Strategy.
+const (
+	StrategyNCF     = "ncf"      // the model knows the user: every item scored by the model
+	StrategyItemKNN = "item_knn" // unknown user, known items seen: similarity to those items
+	StrategyPopular = "popular"  // nothing to personalise on: most-interacted items
+)
+
+// ErrInvalidInput marks a caller's mistake (bad user id, k, item ids).
+var ErrInvalidInput = errors.New("invalid input")
+
+// Model is what the service needs of a loaded checkpoint; *ncf.Model provides it.
+type Model interface {
+	Version() string
+	NumItems() int
+	UserIndex(id string) (int, bool)
+	ItemIndex(id string) (int, bool)
+	ItemID(i int) string
+	Popular() []ncf.Popular
+	ItemVector(i int) []float32
+	ScoreAll(ctx context.Context, user int64) ([]float32, error)
+	Predict(ctx context.Context, users, items []int64) ([]float32, error)
+}
+
+var _ Model = (*ncf.Model)(nil)
+
+// Models lends the serving model; release must be called when the request is done.
+type Models interface {
+	Acquire(ctx context.Context) (m Model, release func(), err error)
+}
+
+// Store is the part of the interactions store the service reads.
+type Store interface {
+	Seen(ctx context.Context, userID string) (map[string]struct{}, error)
+	TopItems(ctx context.Context, n int) ([]interactions.ItemCount, error)
+}
+
+// Service recommends and scores items. It is safe for concurrent use.
+type Service struct {
+	models  Models
+	store   Store
+	metrics *metrics.Emitter
+}
+
+// New returns a service. store may be nil (no exclusions, no live popularity);
+// em may be nil (no metrics).
+func New(models Models, store Store, em *metrics.Emitter) *Service {
+	return &Service{models: models, store: store, metrics: em}
+}
+
+// FromCache lends models from a modelstore cache.
+func FromCache(c *modelstore.Cache[*ncf.Model]) Models { return cacheModels{c} }
+
+type cacheModels struct{ c *modelstore.Cache[*ncf.Model] }
+
+func (c cacheModels) Acquire(ctx context.Context) (Model, func(), error) {
+	m, err := c.c.Acquire(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return m.Value, m.Release, nil
+}
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrInvalidInput, fmt.Sprintf(format, args...))
+}
+
+func checkUser(userID string) error {
+	if msg := interactions.CheckID(userID); msg != "" {
+		return invalid("user_id %s", msg)
+	}
+	return nil
+}
+
+// seen returns the user's whole history of items (empty without a store).
+func (s *Service) seen(ctx context.Context, userID string) (map[string]struct{}, error) {
+	if s.store == nil {
+		return map[string]struct{}{}, nil
+	}
+	seen, err := s.store.Seen(ctx, userID)
+	if err != nil {
+		return nil, fmt.Errorf("recommend for %q: %w", userID, err)
+	}
+	return seen, nil
+}

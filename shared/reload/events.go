@@ -1,0 +1,93 @@
+package reload
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// envelope is enough of any event to tell S3 records, SQS records and the S3
+// test event apart.
+type envelope struct {
+	Records []struct {
+		EventSource string `json:"eventSource"`
+	} `json:"Records"`
+	Event string `json:"Event"`
+}
+
+// Handle is the Lambda entry point. It takes an S3 event, an SQS event whose
+// messages carry S3 events, or an S3 test event (ignored). For SQS it answers
+// with the ids of the messages to retry (partial batch response; enable
+// ReportBatchItemFailures on the event source); for a direct S3 event it returns
+// an error when a record should be retried.
+func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (*events.SQSEventResponse, error) {
+	var env envelope
+	if err := json.Unmarshal(raw, &env); err != nil {
+		h.logger().WarnContext(ctx, "reload: event is not JSON, ignored", "error", err.Error())
+		return nil, nil
+	}
+	switch {
+	case len(env.Records) > 0 && env.Records[0].EventSource == "aws:sqs":
+		var e events.SQSEvent
+		if err := json.Unmarshal(raw, &e); err != nil {
+			h.logger().WarnContext(ctx, "reload: malformed SQS event, ignored", "error", err.Error())
+			return nil, nil
+		}
+		resp := h.HandleSQS(ctx, e)
+		return &resp, nil
+	case len(env.Records) > 0 && env.Records[0].EventSource == "aws:s3":
+		var e events.S3Event
+		if err := json.Unmarshal(raw, &e); err != nil {
+			h.logger().WarnContext(ctx, "reload: malformed S3 event, ignored", "error", err.Error())
+			return nil, nil
+		}
+		return nil, h.HandleS3(ctx, e)
+	case env.Event == "s3:TestEvent":
+		h.logger().InfoContext(ctx, "reload: S3 test event ignored")
+	default:
+		h.logger().WarnContext(ctx, "reload: unrecognised event ignored")
+	}
+	return nil, nil
+}
+
+// HandleS3 processes every ObjectCreated record; the error joins the transient
+// failures.
+func (h *Handler) HandleS3(ctx context.Context, e events.S3Event) error {
+	var errs []error
+	for _, rec := range e.Records {
+		if !strings.HasPrefix(rec.EventName, "ObjectCreated:") {
+			h.logger().InfoContext(ctx, "reload: event ignored", "event", rec.EventName, "key", rec.S3.Object.Key)
+			continue
+		}
+		if _, err := h.Process(ctx, rec.S3.Bucket.Name, rec.S3.Object.Key); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// HandleSQS processes the S3 events inside each message and lists the messages
+// with a transient failure for retry. Bodies that are not S3 events (including
+// S3 test events) are logged and dropped.
+func (h *Handler) HandleSQS(ctx context.Context, e events.SQSEvent) events.SQSEventResponse {
+	var resp events.SQSEventResponse
+	for _, msg := range e.Records {
+		var env envelope
+		var s3e events.S3Event
+		if err := json.Unmarshal([]byte(msg.Body), &env); err != nil || json.Unmarshal([]byte(msg.Body), &s3e) != nil {
+			h.logger().WarnContext(ctx, "reload: SQS message is not an S3 event, dropped", "message_id", msg.MessageId)
+			continue
+		}
+		if env.Event == "s3:TestEvent" {
+			h.logger().InfoContext(ctx, "reload: S3 test event ignored", "message_id", msg.MessageId)
+			continue
+		}
+		if err := h.HandleS3(ctx, s3e); err != nil {
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: msg.MessageId})
+		}
+	}
+	return resp
+}

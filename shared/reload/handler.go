@@ -1,0 +1,184 @@
+package reload
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/contentml/mlbundle/shared/checkpoint"
+	"github.com/contentml/mlbundle/shared/metrics"
+	"github.com/contentml/mlbundle/shared/modelstore"
+)
+
+// Metrics receives the reload counters (*metrics.Emitter has these methods).
+type Metrics interface {
+	Count(name string, n float64, props map[string]string)
+	Duration(name string, d time.Duration, props map[string]string)
+}
+
+// Handler verifies and promotes the checkpoints that S3 events announce.
+type Handler struct {
+	Store   modelstore.Store
+	Pointer modelstore.Pointer
+	// Bucket, when set, is the only bucket whose events are handled.
+	Bucket string
+	// Prefix is the key prefix of the model store in the bucket ("models/").
+	Prefix string
+	// Dir receives downloaded versions (/tmp/models on Lambda); a copy is removed
+	// once checked.
+	Dir       string
+	Validator Validator
+	Metrics   Metrics // nil: no metrics
+	Logger    *slog.Logger
+}
+
+// Outcome says what happened to one manifest.
+type Outcome string
+
+// Outcomes of Process.
+const (
+	Promoted Outcome = "promoted" // verified and now active
+	Rejected Outcome = "rejected" // failed verification: counted, not retried
+	Stale    Outcome = "stale"    // older than the active version: left alone
+	Ignored  Outcome = "ignored"  // not a manifest of a known kind in this store
+	Failed   Outcome = "failed"   // transient failure: the error asks for a retry
+)
+
+// Result reports what happened to one S3 object.
+type Result struct {
+	Bucket, Key string
+	Kind        checkpoint.Kind
+	Version     string
+	Outcome     Outcome
+	// Reason is a short code for Rejected (integrity, invalid_manifest, parity,
+	// onnx_io, missing_file) or a note for Ignored.
+	Reason string
+	// Err is the verification failure of a rejected artifact.
+	Err error
+}
+
+// ParseKey splits "<prefix><kind>/<version>/manifest.json" (URL-encoded, as S3
+// events carry keys) into kind and version; ok is false for any other key.
+func ParseKey(prefix, rawKey string) (kind checkpoint.Kind, version string, ok bool) {
+	key, err := url.QueryUnescape(rawKey)
+	if err != nil || !strings.HasPrefix(key, prefix) {
+		return "", "", false
+	}
+	parts := strings.Split(strings.TrimPrefix(key, prefix), "/")
+	if len(parts) != 3 || parts[2] != checkpoint.ManifestFile {
+		return "", "", false
+	}
+	kind, version = checkpoint.Kind(parts[0]), parts[1]
+	if !checkpoint.ValidKind(kind) || !checkpoint.ValidVersion(version) {
+		return "", "", false
+	}
+	return kind, version, true
+}
+
+// Process verifies the version whose manifest is bucket/key and promotes it. The
+// error is non-nil only for a transient failure (Outcome Failed) worth a retry.
+func (h *Handler) Process(ctx context.Context, bucket, key string) (Result, error) {
+	r := Result{Bucket: bucket, Key: key, Outcome: Ignored}
+	kind, version, ok := ParseKey(h.Prefix, key)
+	switch {
+	case !ok:
+		r.Reason = fmt.Sprintf("key is not %s<kind>/<version>/%s", h.Prefix, checkpoint.ManifestFile)
+	case h.Bucket != "" && bucket != h.Bucket:
+		r.Reason = "bucket is not " + h.Bucket
+	}
+	if r.Reason != "" {
+		h.logger().InfoContext(ctx, "reload: event ignored", "bucket", bucket, "key", key, "reason", r.Reason)
+		h.count(metrics.ReloadIgnored, r)
+		return r, nil
+	}
+	r.Kind, r.Version = kind, version
+	start := time.Now()
+	m, err := h.check(ctx, kind, version)
+	if err == nil {
+		err = h.Pointer.Promote(ctx, m.Active())
+	}
+	return h.finish(ctx, r, err, time.Since(start))
+}
+
+// check fetches and validates one version; the downloaded copy is removed after.
+func (h *Handler) check(ctx context.Context, kind checkpoint.Kind, version string) (*checkpoint.Manifest, error) {
+	m, dir, err := modelstore.Fetch(ctx, h.Store, kind, version, h.Dir)
+	if err != nil {
+		return nil, err
+	}
+	if _, inPlace := h.Store.(*modelstore.Local); !inPlace {
+		defer os.RemoveAll(dir)
+	}
+	if err := h.Validator.Validate(ctx, m, dir); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func (h *Handler) finish(ctx context.Context, r Result, err error, took time.Duration) (Result, error) {
+	log := h.logger().With("bucket", r.Bucket, "key", r.Key, "kind", r.Kind, "version", r.Version)
+	switch reason := rejection(err); {
+	case err == nil:
+		r.Outcome = Promoted
+		log.InfoContext(ctx, "reload: version promoted", "took_ms", took.Milliseconds())
+		h.count(metrics.ReloadPromoted, r)
+		if h.Metrics != nil {
+			h.Metrics.Duration(metrics.ModelLoadMillis, took, map[string]string{"kind": string(r.Kind), "version": r.Version})
+		}
+	case errors.Is(err, modelstore.ErrStale):
+		r.Outcome, r.Reason = Stale, "a newer version is active"
+		log.InfoContext(ctx, "reload: older version not promoted", "error", err.Error())
+	case reason != "":
+		r.Outcome, r.Reason, r.Err = Rejected, reason, err
+		log.ErrorContext(ctx, "reload: artifact rejected; the active version keeps serving", "reason", reason, "error", err.Error())
+		h.count(metrics.ReloadRejected, r)
+	default:
+		r.Outcome, r.Err = Failed, err
+		log.ErrorContext(ctx, "reload: failed, will be retried", "error", err.Error())
+		return r, fmt.Errorf("reload %s: %w", r.Key, err)
+	}
+	return r, nil
+}
+
+// rejection names why an artifact can never be promoted ("" when the failure may
+// be transient).
+func rejection(err error) string {
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, checkpoint.ErrIntegrity):
+		return "integrity"
+	case errors.Is(err, checkpoint.ErrInvalid):
+		return "invalid_manifest"
+	case errors.Is(err, checkpoint.ErrParity):
+		return "parity"
+	case errors.Is(err, ErrRejected):
+		return "onnx_io"
+	case errors.Is(err, modelstore.ErrNotFound):
+		return "missing_file"
+	}
+	return ""
+}
+
+func (h *Handler) count(name string, r Result) {
+	if h.Metrics == nil {
+		return
+	}
+	props := map[string]string{"kind": string(r.Kind), "version": r.Version, "key": r.Key}
+	if r.Reason != "" {
+		props["reason"] = r.Reason
+	}
+	h.Metrics.Count(name, 1, props)
+}
+
+func (h *Handler) logger() *slog.Logger {
+	if h.Logger != nil {
+		return h.Logger
+	}
+	return slog.Default()
+}

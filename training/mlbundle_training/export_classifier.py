@@ -1,0 +1,206 @@
+"""Export a trained classifier as a checkpoint directory (docs/checkpoint.md).
+
+Writes ``model.onnx`` (inputs input_ids/attention_mask/token_type_ids int64
+[batch, sequence], output logits float32 [batch, num_labels]), ``model.int8.onnx``
+(onnxruntime dynamic quantization), ``vocab.txt``, ``tokenizer_cases.jsonl``,
+``evaluation.json`` (per-label figures), ``parity.json`` and, last, ``manifest.json``.
+Export fails (no manifest) when ONNX Runtime does not reproduce the PyTorch logits.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import warnings
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import checkpoint as ckpt
+from .classifier_batches import collate, cross_fitted_metrics, encode, sigmoid
+from .classifier_model import minilm_dir
+from .errors import TrainingError
+from .tokenizer_cases import tokenizer_settings, write_cases
+
+log = logging.getLogger(__name__)
+
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+PARITY_TEXTS = [
+    "Crude oil prices rose 3 pct on Monday after OPEC agreed to cut output.",
+    "The central bank raised interest rates by a quarter point.",
+    "Net profit of the company fell to 12 mln dlrs in the quarter.",
+    "Wheat exports",
+    "Café, naïve résumé: 世界 😀 https://example.com 1,234.5",
+    "",
+]
+
+
+def export_onnx(model: torch.nn.Module, path: Path, example: dict[str, torch.Tensor]) -> None:
+    """Trace ``model`` to ONNX with dynamic batch and sequence axes (opset 17)."""
+    axes = {k: {0: "batch", 1: "sequence"} for k in INPUTS}
+    axes["logits"] = {0: "batch"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, tuple(example[k] for k in INPUTS), str(path), input_names=list(INPUTS),
+                          output_names=["logits"], dynamic_axes=axes, opset_version=17, dynamo=False)
+
+
+def quantize_int8(src: Path, dst: Path) -> None:
+    """Dynamic int8 quantization of weights (onnxruntime.quantization.quantize_dynamic)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    root = logging.getLogger()
+    was = root.disabled
+    root.disabled = True  # quantize_dynamic logs advice about pre-processing on the root logger
+    try:
+        quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8)
+    finally:
+        root.disabled = was
+
+
+def _session(path: Path):
+    import onnxruntime as ort
+
+    return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+
+
+def onnx_logits(sess, ids: list[list[int]], batch_size: int = 64) -> np.ndarray:
+    """Logits of pre-tokenised texts through an ONNX Runtime session (length-sorted batches)."""
+    order = np.argsort([len(r) for r in ids], kind="stable")
+    out = None
+    for s in range(0, len(order), batch_size):
+        idx = order[s:s + batch_size]
+        feed = {k: v.numpy() for k, v in collate(ids, idx).items()}
+        got = sess.run(["logits"], feed)[0]
+        if out is None:
+            out = np.zeros((len(ids), got.shape[1]), dtype=np.float32)
+        out[idx] = got
+    return out if out is not None else np.zeros((0, 0), dtype=np.float32)
+
+
+def _parity(d: Path, model, tokenizer, max_length: int, int8: bool) -> tuple[list, list]:
+    ids = encode(tokenizer, PARITY_TEXTS, max_length)
+    feed_t = collate(ids, range(len(ids)))
+    with torch.no_grad():
+        ref = model(**feed_t).numpy()
+    feed = {k: v.numpy() for k, v in feed_t.items()}
+    got = _session(d / "model.onnx").run(["logits"], feed)[0]
+    if not np.allclose(got, ref, rtol=0.0, atol=1e-4):
+        raise TrainingError(f"ONNX Runtime differs from PyTorch by {np.abs(got - ref).max():.3g} (> 1e-4); "
+                            "export rejected")
+    checks = [ckpt.parity_check("model.onnx", feed, {"logits": ref}, 1e-4, "pytorch")]
+    if int8:
+        q = _session(d / "model.int8.onnx").run(["logits"], feed)[0]
+        if not np.all(np.isfinite(q)):
+            raise TrainingError("int8 model produced non-finite logits")
+        log.info("int8 vs fp32 max |logit difference| on parity inputs: %.4f", float(np.abs(q - ref).max()))
+        checks.append(ckpt.parity_check("model.int8.onnx", feed, {"logits": q}, 1e-2, "onnxruntime"))
+    texts = [{"text": t, "logits": [float(x) for x in ref[i]], "tolerance": 1e-4}
+             for i, t in enumerate(PARITY_TEXTS)]
+    return checks, texts
+
+
+def export_checkpoint(result, cfg, created_at: str | None = None, revision: str | None = None) -> Path:
+    """Write the checkpoint of a TrainResult under ``cfg.output_dir``; returns its directory."""
+    model = result.model.to("cpu").float().eval()
+    d = ckpt.prepare_version_dir(cfg.output_dir, "classifier", cfg.version)
+    shutil.copyfile(minilm_dir() / "vocab.txt", d / "vocab.txt")
+    example = collate(encode(result.tokenizer, PARITY_TEXTS[:2], cfg.max_length), range(2))
+    export_onnx(model, d / "model.onnx", example)
+    files = ["model.onnx"]
+    if cfg.int8:
+        quantize_int8(d / "model.onnx", d / "model.int8.onnx")
+        files.append("model.int8.onnx")
+    checks, texts = _parity(d, model, result.tokenizer, cfg.max_length, cfg.int8)
+    for c in checks:
+        ckpt.verify_parity_onnx(d, c)
+    ckpt.write_parity(d, checks, texts)
+    n_cases = write_cases(result.tokenizer, cfg.max_length, d / "tokenizer_cases.jsonl")
+
+    metrics = dict(result.metrics)
+    for name in files:
+        probs = sigmoid(onnx_logits(_session(d / name), result.val_ids, cfg.eval_batch_size))
+        fig = cross_fitted_metrics(probs, result.val_true, cfg.seed)
+        suffix = "_int8" if name == "model.int8.onnx" else "_onnx"
+        for k in ("micro_f1", "macro_f1", "micro_precision", "micro_recall"):
+            metrics[k + suffix] = fig[k]
+    log.info("%s", json.dumps({"evaluation": {k: round(v, 4) for k, v in metrics.items()}}))
+    (d / "evaluation.json").write_text(json.dumps(
+        {"metrics": metrics, "per_label": result.per_label, "history": result.history}, indent=1) + "\n")
+
+    settings = tokenizer_settings(result.tokenizer)
+    section = {
+        "labels": [lab.to_json() for lab in result.labels],
+        "thresholds": [float(t) for t in result.thresholds],
+        "num_labels": len(result.labels),
+        "max_length": cfg.max_length,
+        "pooling": "mean",
+        "int8_file": "model.int8.onnx" if cfg.int8 else None,
+        "evaluation_file": "evaluation.json",
+        "tokenizer": settings,
+    }
+    hyper = {k: v for k, v in asdict(cfg).items() if k not in ("data", "output_dir", "version")}
+    data = {**result.data_summary, "tokenizer_cases": n_cases}
+    onnx_io = {name: ckpt.describe_onnx(d / name) for name in files}
+    ckpt.write_manifest(d, "classifier", cfg.version, onnx_io, hyper, data, metrics, section,
+                        created_at=created_at, revision=revision)
+    log.info("classifier checkpoint written: %s", d)
+    return d
+
+
+def many_label_dataset(num_labels: int = 1000, samples: int = 1200, seed: int = 0):
+    """Synthetic dataset with ``num_labels`` codes: each label owns three made-up words."""
+    from .classification_data import ClassificationData, Label
+
+    rng = np.random.default_rng(seed)
+    syll = ["ka", "lo", "mi", "ne", "su", "ta", "ri", "vo", "ze", "pu", "da", "fi"]
+    words = {}
+    for j in range(num_labels):
+        a, b, c, e = (syll[(j // 12 ** k) % 12] for k in range(4))
+        words[j] = [f"{a}{b}{c}{e}", f"{e}{c}{b}{a}n", f"{b}{a}{e}{c}s"]
+    taxonomy = [Label(f"L{j:04d}", f"Synthetic label {j:04d}") for j in range(num_labels)]
+    rows, seen = [], set()
+    while len(rows) < samples:
+        labs = sorted(set(rng.integers(0, num_labels, size=int(rng.integers(1, 3))).tolist()))
+        toks = [w for j in labs for w in words[j]] + ["report", "about", "the", "market"]
+        text = " ".join(rng.permutation(toks).tolist())
+        if text not in seen:
+            seen.add(text)
+            rows.append((text, [taxonomy[j].code for j in labs]))
+    return ClassificationData(rows, taxonomy)
+
+
+FIXTURE_TIME = "2026-01-01T00:00:00Z"
+
+
+def make_fixtures(out_dir: str | Path) -> list[Path]:
+    """Small committed checkpoints for the Go tests (deterministic, each file < 1.5 MB).
+
+    ``classifier/tiny-v1``: the tiny encoder (MiniLM's vocabulary and tokenizer settings,
+    factorised embedding, 2 layers, hidden 32) fine-tuned briefly on the sample dataset
+    (9 labels); ``classifier/labels1k-v1``: the same encoder with 1,000 synthetic labels.
+    """
+    from .classification_data import ClassificationData
+    from .classification_sample import TAXONOMY, make_sample_dataset
+    from .train_classifier import ClassifierConfig, train
+
+    out = Path(out_dir)
+    made = []
+    jobs = [
+        ("tiny-v1", ClassificationData(make_sample_dataset(), list(TAXONOMY)), 0),
+        ("labels1k-v1", many_label_dataset(), 40),
+    ]
+    for version, data, max_steps in jobs:
+        target = out / "classifier" / version
+        if target.exists():
+            shutil.rmtree(target)
+        cfg = ClassifierConfig(data="fixture", output_dir=str(out), version=version, encoder="tiny",
+                               epochs=3, batch_size=16, lr=3e-3, head_lr=1e-2, max_length=128,
+                               max_steps=max_steps, threads=1, seed=0)
+        result = train(cfg, data)
+        result.data_summary["source"] = "synthetic" if version == "labels1k-v1" else "testdata/classification/sample.json"
+        made.append(export_checkpoint(result, cfg, created_at=FIXTURE_TIME, revision="fixture"))
+    return made

@@ -1,0 +1,301 @@
+"""Fine-tune the taxonomy classifier (MiniLM-L6 + multi-label head) and export it.
+
+Stages: load + validate the dataset (a classification JSON file, or a Reuters-21578 JSON
+directory), split train/validation (seeded), augment a small training split, tokenise
+once, train with BCE on logits in length-bucketed, dynamically padded batches (AdamW,
+linear warm-up/decay; bf16 autocast on CUDA), tune per-label thresholds on validation,
+report micro/macro/per-label P/R/F1, then export the checkpoint (export_classifier).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from .augment import augment_classification_data
+from .classification_data import ClassificationData, Label, load_classification_data
+from .classifier_batches import (collate, cross_fitted_metrics, encode, length_batches, multi_hot,
+                                 predict_logits, sigmoid, tune_thresholds)
+from .classifier_model import ENCODERS, build_classifier, load_tokenizer
+from .errors import TrainingError
+from .metrics import precision_recall_f1
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ClassifierConfig:
+    """Everything one classifier run needs (filled from the CLI flags)."""
+
+    data: str = ""
+    output_dir: str = "models"
+    version: str = "benchmark_v1"
+    epochs: int = 3
+    batch_size: int = 16
+    lr: float = 2e-5
+    head_lr: float = 1e-3
+    weight_decay: float = 0.01
+    warmup: float = 0.06
+    max_length: int = 256
+    val_fraction: float = 0.15
+    augment_target: int = 500
+    seed: int = 0
+    device: str = "auto"
+    encoder: str = "minilm"
+    max_steps: int = 0
+    eval_batch_size: int = 64
+    int8: bool = True
+    limit: int = 0
+    threads: int = 0
+
+
+@dataclass
+class TrainResult:
+    """A trained classifier and what the export step needs from training."""
+
+    model: torch.nn.Module
+    tokenizer: object
+    labels: list[Label]
+    thresholds: np.ndarray
+    val_texts: list[str]
+    val_ids: list[list[int]]
+    val_true: np.ndarray
+    metrics: dict
+    per_label: list[dict]
+    data_summary: dict
+    history: list[dict] = field(default_factory=list)
+
+
+def pick_device(name: str) -> torch.device:
+    """``auto`` -> CUDA when present, else CPU; otherwise the named device."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(name)
+    except RuntimeError as e:
+        raise TrainingError(f"--device {name!r}: {e}") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise TrainingError(f"--device {name}: CUDA is not available on this machine")
+    return dev
+
+
+def load_dataset(cfg: ClassifierConfig) -> ClassificationData:
+    """The dataset named by ``cfg.data``: a dataset JSON file or a Reuters JSON directory."""
+    if not cfg.data:
+        raise TrainingError("--data is required (a classification JSON file or a Reuters-21578 directory)")
+    p = Path(cfg.data)
+    if p.is_dir():
+        from .reuters import convert_reuters
+
+        data, _ = convert_reuters(p, limit=cfg.limit or None)
+        return data
+    data = load_classification_data(p)
+    if cfg.limit:
+        data.samples = data.samples[:cfg.limit]
+    return data
+
+
+def split(samples, val_fraction: float, seed: int):
+    """Seeded random train/validation split; both sides get at least one sample."""
+    if len(samples) < 2:
+        raise TrainingError(f"need at least 2 usable samples to split train/validation, got {len(samples)}")
+    if not 0 < val_fraction < 1:
+        raise TrainingError(f"--val-fraction must be in (0, 1), got {val_fraction}")
+    order = np.random.default_rng(seed).permutation(len(samples))
+    n_val = min(len(samples) - 1, max(1, round(val_fraction * len(samples))))
+    return [samples[i] for i in order[n_val:]], [samples[i] for i in order[:n_val]]
+
+
+def _check_config(cfg: ClassifierConfig) -> None:
+    problems = []
+    for name in ("epochs", "batch_size", "max_length", "eval_batch_size"):
+        if getattr(cfg, name) < 1:
+            problems.append(f"--{name.replace('_', '-')} must be >= 1, got {getattr(cfg, name)}")
+    if cfg.max_length < 3 or cfg.max_length > 512:
+        problems.append(f"--max-length must be in 3..512, got {cfg.max_length}")
+    if cfg.lr <= 0 or cfg.head_lr <= 0:
+        problems.append("--lr and --head-lr must be > 0")
+    if cfg.encoder not in ENCODERS:
+        problems.append(f"--encoder must be one of {', '.join(ENCODERS)}, got {cfg.encoder!r}")
+    if problems:
+        raise TrainingError("; ".join(problems))
+
+
+def _optimizer(model, cfg: ClassifierConfig, total_steps: int):
+    enc = [p for p in model.encoder.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW([{"params": enc, "lr": cfg.lr},
+                             {"params": model.head.parameters(), "lr": cfg.head_lr}],
+                            weight_decay=cfg.weight_decay)
+    warm = max(1, int(cfg.warmup * total_steps))
+
+    def factor(step: int) -> float:
+        if step < warm:
+            return (step + 1) / warm
+        return max(0.0, (total_steps - step) / max(1, total_steps - warm))
+
+    return opt, torch.optim.lr_scheduler.LambdaLR(opt, factor)
+
+
+def train(cfg: ClassifierConfig, data: ClassificationData | None = None) -> TrainResult:
+    """Run the training stages (no export) and return the model with its evaluation."""
+    _check_config(cfg)
+    data = data or load_dataset(cfg)
+    device = pick_device(cfg.device)
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    torch.manual_seed(cfg.seed)
+    labels = data.taxonomy
+    index = {lab.code: i for i, lab in enumerate(labels)}
+    train_s, val_s = split(data.samples, cfg.val_fraction, cfg.seed)
+    train_s = augment_classification_data(train_s, cfg.augment_target, cfg.seed)
+    tokenizer = load_tokenizer()
+    t0 = time.perf_counter()
+    train_ids = encode(tokenizer, [t for t, _ in train_s], cfg.max_length)
+    val_ids = encode(tokenizer, [t for t, _ in val_s], cfg.max_length)
+    y_train = torch.from_numpy(multi_hot([c for _, c in train_s], index).astype(np.float32))
+    y_val = multi_hot([c for _, c in val_s], index)
+    log.info("classifier data: %d labels, %d train (after augmentation), %d validation, tokenised in %.1fs",
+             len(labels), len(train_s), len(val_s), time.perf_counter() - t0)
+
+    model = build_classifier(cfg.encoder, len(labels), cfg.seed)
+    model.init_bias(y_train.mean(0))
+    model.to(device)
+    amp = device.type == "cuda"
+    lengths = np.array([len(r) for r in train_ids])
+    rng = np.random.default_rng(cfg.seed)
+    steps_per_epoch = math.ceil(len(train_ids) / cfg.batch_size)
+    total = steps_per_epoch * cfg.epochs
+    if cfg.max_steps:
+        total = min(total, cfg.max_steps)
+    opt, sched = _optimizer(model, cfg, total)
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    history, step = [], 0
+    for epoch in range(1, cfg.epochs + 1):
+        model.train()
+        t_epoch, seen, loss_sum = time.perf_counter(), 0, 0.0
+        bar = tqdm(length_batches(lengths, cfg.batch_size, rng), desc=f"epoch {epoch}", leave=False,
+                   mininterval=5.0)
+        for idx in bar:
+            batch = {k: v.to(device, non_blocking=True) for k, v in collate(train_ids, idx).items()}
+            target = y_train[idx].to(device, non_blocking=True)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+                logits = model(**batch)
+            loss = loss_fn(logits.float(), target)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            step += 1
+            seen += len(idx)
+            loss_sum += loss.item() * len(idx)
+            if step % 10 == 0:
+                bar.set_postfix(loss=f"{loss.item():.4f}")
+            if step >= total:
+                break
+        train_s_time = time.perf_counter() - t_epoch
+        probs = sigmoid(predict_logits(model, val_ids, cfg.eval_batch_size, device, amp))
+        at_half = precision_recall_f1(y_val, probs >= 0.5)
+        rec = {"epoch": epoch, "steps": step, "train_loss": loss_sum / max(1, seen),
+               "train_seconds": round(train_s_time, 2), "samples_per_s": round(seen / train_s_time, 1),
+               "val_micro_f1@0.5": round(at_half["micro_f1"], 4), "val_macro_f1@0.5": round(at_half["macro_f1"], 4)}
+        history.append(rec)
+        log.info("%s", json.dumps(rec))
+        if step >= total:
+            break
+
+    model.to("cpu").float().eval()
+    logits = predict_logits(model, val_ids, cfg.eval_batch_size, torch.device("cpu"))
+    probs = sigmoid(logits)
+    thresholds = tune_thresholds(probs, y_val)
+    tuned = cross_fitted_metrics(probs, y_val, cfg.seed)
+    at_half = precision_recall_f1(y_val, probs >= 0.5)
+    per_label = [{"code": lab.code, "threshold": float(th), **fig}
+                 for lab, th, fig in zip(labels, thresholds, tuned["per_label"])]
+    metrics = {k: tuned[k] for k in ("micro_precision", "micro_recall", "micro_f1",
+                                     "macro_precision", "macro_recall", "macro_f1")}
+    metrics.update({"micro_f1@0.5": at_half["micro_f1"], "macro_f1@0.5": at_half["macro_f1"]})
+    summary = {"source": cfg.data, "labels": len(labels), "samples": len(data.samples),
+               "skipped_records": len(data.problems), "train": len(train_ids), "validation": len(val_ids),
+               "augmented_to": len(train_s)}
+    return TrainResult(model, tokenizer, labels, thresholds, [t for t, _ in val_s], val_ids, y_val,
+                       metrics, per_label, summary, history)
+
+
+def run(cfg: ClassifierConfig) -> Path:
+    """Train then export; returns the checkpoint directory (manifest written last)."""
+    from .export_classifier import export_checkpoint
+
+    target = Path(cfg.output_dir) / "classifier" / cfg.version
+    if (target / "manifest.json").exists():
+        raise TrainingError(f"{target}: version {cfg.version} already exists (manifest.json present)")
+    result = train(cfg)
+    return export_checkpoint(result, cfg)
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Register ``train-classifier`` (flags mirror ClassifierConfig) on an argparse subparsers."""
+    p = subparsers.add_parser("train-classifier", help="fine-tune the taxonomy classifier and export it",
+                              description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    d = ClassifierConfig()
+    p.add_argument("--data", default=d.data, help="classification dataset JSON, or a Reuters-21578 JSON directory")
+    p.add_argument("--output-dir", default=d.output_dir, help="checkpoint store root; writes <root>/classifier/<version>/")
+    p.add_argument("--version", default=d.version, help="checkpoint version name")
+    p.add_argument("--epochs", type=int, default=d.epochs, help="training epochs")
+    p.add_argument("--batch-size", type=int, default=d.batch_size, help="training batch size")
+    p.add_argument("--lr", type=float, default=d.lr, help="encoder learning rate (AdamW)")
+    p.add_argument("--head-lr", type=float, default=d.head_lr, help="learning rate of the new linear head")
+    p.add_argument("--weight-decay", type=float, default=d.weight_decay, help="AdamW weight decay")
+    p.add_argument("--warmup", type=float, default=d.warmup, help="share of steps with linear LR warm-up")
+    p.add_argument("--max-length", type=int, default=d.max_length, help="max tokens incl. [CLS]/[SEP]")
+    p.add_argument("--val-fraction", type=float, default=d.val_fraction, help="share of samples held out for validation")
+    p.add_argument("--augment-target", type=int, default=d.augment_target,
+                   help="augment the training split up to this many samples (0: off)")
+    p.add_argument("--seed", type=int, default=d.seed, help="random seed (split, augmentation, init, order)")
+    p.add_argument("--device", default=d.device, help="auto (CUDA if present), cpu, cuda, cuda:1, ...")
+    p.add_argument("--encoder", default=d.encoder, choices=ENCODERS, help="minilm (all-MiniLM-L6-v2) or tiny (tests)")
+    p.add_argument("--max-steps", type=int, default=d.max_steps, help="stop after this many steps (0: no limit)")
+    p.add_argument("--eval-batch-size", type=int, default=d.eval_batch_size, help="batch size for evaluation")
+    p.add_argument("--no-int8", dest="int8", action="store_false", help="skip the int8 quantized model")
+    p.add_argument("--limit", type=int, default=d.limit, help="use only the first N samples (0: all)")
+    p.add_argument("--threads", type=int, default=d.threads, help="CPU threads for torch (0: torch default)")
+    p.set_defaults(func=lambda ns: run(config_from_args(ns)))
+    return p
+
+
+def config_from_args(ns: argparse.Namespace) -> ClassifierConfig:
+    """The ClassifierConfig of parsed flags."""
+    names = set(asdict(ClassifierConfig()))
+    return ClassifierConfig(**{k: v for k, v in vars(ns).items() if k in names})
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Stand-alone entry: ``python -m mlbundle_training.train_classifier [flags]``."""
+    import sys
+
+    parser = argparse.ArgumentParser(prog="train_classifier")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_parser(sub)
+    args = list(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    ns = parser.parse_args(["train-classifier", *args])
+    try:
+        out = ns.func(ns)
+    except TrainingError as e:
+        print(f"train-classifier: {e}", file=sys.stderr)
+        return 2
+    print(out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

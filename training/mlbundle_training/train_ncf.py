@@ -1,0 +1,184 @@
+"""NCF training: index batches over device tensors, fresh negatives each epoch, best epoch kept.
+
+No DataLoader: the positives live on the training device as two index tensors; each epoch
+draws ``negatives`` per positive with :func:`negatives.sample_negatives`, shuffles all
+(user, item, label) triples with one ``randperm`` and feeds slices of it to the model. That
+removes the per-sample Python work of a Dataset/DataLoader pipeline. Adam, BCE on logits,
+bf16 autocast on CUDA. Under ``torchrun`` (WORLD_SIZE > 1) the model is wrapped in DDP and
+every rank trains on its share of the same permutation; rank 0 evaluates.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from .errors import TrainingError
+from .evaluate_ncf import full_metrics, make_eval_set, popularity_metrics, sampled_metrics
+from .interactions import Interactions
+from .ncf_model import NCF, NCFShape
+from .negatives import make_generator, positive_keys, sample_negatives
+from .splits import Split, make_split
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class NCFConfig:
+    """Every knob of an NCF run (filled from the CLI or the container's environment)."""
+
+    data_path: str = "synthetic"
+    output_dir: str = "models"
+    version: str | None = None
+    variant: str = "neumf"
+    epochs: int = 10
+    batch_size: int = 1024
+    lr: float = 0.001
+    factors: int = 8
+    layers: list[int] = field(default_factory=lambda: [64, 32, 16, 8])
+    negatives: int = 4
+    seed: int = 0
+    device: str = "auto"
+    split: str = "leave-one-out"
+    single_interaction: str = "error"
+    eval_negatives: int = 99
+    top_k: int = 10
+    progress: bool = True
+
+    def hyperparameters(self) -> dict[str, Any]:
+        """The knobs that shape the model and training, for manifests."""
+        keep = ("variant", "epochs", "batch_size", "lr", "factors", "layers", "negatives",
+                "seed", "split", "eval_negatives", "top_k")
+        return {k: v for k, v in asdict(self).items() if k in keep}
+
+
+@dataclass
+class NCFResult:
+    """What training produced: the best model, its metrics and the data it saw."""
+
+    model: NCF
+    config: NCFConfig
+    data: Interactions
+    split: Split
+    metrics: dict[str, float]
+    history: list[dict[str, Any]]
+    best_epoch: int
+    samples_per_second: float
+
+
+def pick_device(name: str) -> torch.device:
+    """``auto`` -> CUDA when present, else CPU; under torchrun the local rank's GPU."""
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise TrainingError(f"device {name} requested but CUDA is not available")
+    if name == "cuda" and int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        name = f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}"
+    return torch.device(name)
+
+
+def _distributed(device: torch.device) -> tuple[int, int]:
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return 0, 1
+    import torch.distributed as dist
+
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+        if device.type == "cuda":
+            torch.cuda.set_device(device)
+    return dist.get_rank(), world
+
+
+def train(cfg: NCFConfig, data: Interactions) -> NCFResult:
+    """Train on ``data`` with ``cfg``; returns the best epoch's model and metrics."""
+    if cfg.epochs < 1 or cfg.batch_size < 1 or cfg.negatives < 1 or cfg.lr <= 0:
+        raise TrainingError("epochs, batch-size and negatives must be >= 1 and lr > 0")
+    device = pick_device(cfg.device)
+    rank, world = _distributed(device)
+    torch.manual_seed(cfg.seed)
+    log.info("dataset %s", json.dumps(data.summary()))
+    split = make_split(data, cfg.split, cfg.seed, cfg.single_interaction)
+    tr_u, tr_i = data.users[split.train], data.items[split.train]
+    va_u, va_i = data.users[split.validation], data.items[split.validation]
+    shape = NCFShape(data.num_users, data.num_items, cfg.variant, cfg.factors, list(cfg.layers))
+    try:
+        model = NCF(shape).to(device)
+    except ValueError as e:
+        raise TrainingError(f"model: {e}") from e
+    net: torch.nn.Module = model
+    if world > 1:
+        net = torch.nn.parallel.DistributedDataParallel(
+            model, device_ids=[device.index] if device.type == "cuda" else None)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    users_t = torch.as_tensor(tr_u, device=device)
+    items_t = torch.as_tensor(tr_i, device=device)
+    keys = positive_keys(users_t, items_t, data.num_items)
+    ev = make_eval_set(va_u, va_i, data.users, data.items, data.num_items, device,
+                       cfg.eval_negatives, seed=cfg.seed + 7919)
+    amp = device.type == "cuda"
+    history: list[dict[str, Any]] = []
+    best: tuple[float, float] = (-1.0, -1.0)
+    best_state, best_epoch, rates = None, 0, []
+    for epoch in range(1, cfg.epochs + 1):
+        model.train()
+        t0 = time.perf_counter()
+        gen = make_generator(device, cfg.seed * 100003 + epoch)
+        neg = sample_negatives(users_t, keys, data.num_items, cfg.negatives, gen).reshape(-1)
+        all_u = torch.cat([users_t, users_t.repeat_interleave(cfg.negatives)])
+        all_i = torch.cat([items_t, neg])
+        labels = torch.cat([torch.ones(len(users_t), device=device),
+                            torch.zeros(len(neg), device=device)])
+        perm = torch.randperm(len(all_u), device=device, generator=gen)[rank::world]
+        n_batches = (len(perm) + cfg.batch_size - 1) // cfg.batch_size
+        total = torch.zeros((), device=device)
+        bar = tqdm(range(n_batches), desc=f"epoch {epoch}", disable=not cfg.progress or rank,
+                   leave=False, mininterval=1.0)
+        for b in bar:
+            idx = perm[b * cfg.batch_size:(b + 1) * cfg.batch_size]
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+                loss = loss_fn(net(all_u[idx], all_i[idx]).float(), labels[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            total += loss.detach()
+            if b % 10 == 9:
+                value = float(loss.detach())
+                bar.set_postfix(loss=f"{value:.4f}")
+                log.debug("epoch %d batch %d loss %.5f", epoch, b + 1, value)
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        secs = time.perf_counter() - t0
+        rates.append(len(perm) * world / secs)
+        if rank:
+            continue
+        rec = {"event": "epoch", "epoch": epoch, "loss": round(float(total) / max(1, n_batches), 6),
+               "seconds": round(secs, 3), "samples_per_s": round(rates[-1], 1),
+               **{k: round(v, 6) for k, v in sampled_metrics(model, ev, cfg.top_k).items()}}
+        history.append(rec)
+        log.info(json.dumps(rec))
+        score = (rec[f"hr@{cfg.top_k}"], rec[f"ndcg@{cfg.top_k}"])
+        if score > best:
+            best, best_epoch = score, epoch
+            best_state = copy.deepcopy(model.state_dict())
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    model.eval()
+    final = {f"hr@{cfg.top_k}": best[0], f"ndcg@{cfg.top_k}": best[1]} if rank == 0 else {}
+    if rank == 0:
+        final.update(full_metrics(model, ev, tr_u, tr_i, data.num_items, cfg.top_k))
+        pop = popularity_metrics(ev, tr_i, tr_u, data.num_items, cfg.top_k)
+        final.update({f"popularity_{k}": v for k, v in pop.items()})
+        log.info(json.dumps({"event": "best", "epoch": best_epoch, **final}))
+    return NCFResult(model, cfg, data, split, final, history, best_epoch,
+                     float(np.median(rates)) if rates else 0.0)

@@ -1,0 +1,70 @@
+"""Build the small deterministic checkpoints committed under testdata/checkpoints.
+
+Usage: python training/scripts/make_fixtures.py --out testdata/checkpoints
+
+- ncf/tiny-v1: NeuMF trained a few epochs on synthetic data (200 users x 150 items), with
+  a fixed creation time and revision so that a rebuild gives the same bytes;
+- classifier fixtures come from mlbundle_training.export_classifier.make_fixtures when that
+  stage is available (otherwise they are skipped with a message).
+
+Every file stays well under 1 MB; Go tests read these through the checkpoint contract.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import torch  # noqa: E402
+
+from mlbundle_training.export_ncf import export_checkpoint  # noqa: E402
+from mlbundle_training.synthetic import create_synthetic_interactions  # noqa: E402
+from mlbundle_training.train_ncf import NCFConfig, train  # noqa: E402
+
+CREATED_AT = "2026-01-01T00:00:00Z"
+REVISION = "fixture"
+
+
+def make_ncf(out: Path) -> Path:
+    """ncf/tiny-v1: NeuMF, 200 users x 150 items, 8 epochs, seed 0."""
+    target = out / "ncf" / "tiny-v1"
+    if target.exists():
+        shutil.rmtree(target)
+    torch.set_num_threads(1)
+    data = create_synthetic_interactions(seed=1, users=200, items=150, count=4000)
+    cfg = NCFConfig(epochs=8, batch_size=256, lr=0.003, variant="neumf", seed=0, progress=False,
+                    device="cpu")
+    result = train(cfg, data)
+    metrics = {k: round(v, 6) for k, v in result.metrics.items()}
+    return export_checkpoint(result.model, data, out, "tiny-v1", cfg.hyperparameters(), metrics,
+                             created_at=CREATED_AT, revision=REVISION)
+
+
+def main() -> int:
+    """Build every fixture; returns the exit status."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", default="testdata/checkpoints", help="fixture root")
+    ap.add_argument("--only", choices=("ncf", "classifier"), help="build only one kind")
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    out = Path(args.out)
+    if args.only in (None, "ncf"):
+        print(make_ncf(out))
+    if args.only in (None, "classifier"):
+        try:
+            from mlbundle_training.export_classifier import make_fixtures
+        except ImportError as e:
+            print(f"classifier fixtures skipped: {e}")
+        else:
+            for d in make_fixtures(out):
+                print(d)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""CLI smoke tests on tiny data and the issue's bad-input cases (exit 2, no manifest)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mlbundle_training import checkpoint
+from mlbundle_training.cli import main
+from mlbundle_training.interactions import write_jsonl
+from mlbundle_training.synthetic import create_synthetic_interactions
+
+FAST = ["--epochs", "2", "--batch-size", "512", "--no-progress", "--factors", "4",
+        "--layers", "16,8,4"]
+
+
+@pytest.fixture(scope="module")
+def jsonl(tmp_path_factory):
+    p = tmp_path_factory.mktemp("data") / "interactions.jsonl"
+    write_jsonl(create_synthetic_interactions(seed=2, users=60, items=50, count=1000), p)
+    return p
+
+
+def test_train_ncf_then_publish(jsonl, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["train-ncf", "--data-path", str(jsonl), "--output-dir", str(out),
+                 "--version", "smoke", "--variant", "neumf", *FAST]) == 0
+    d = Path(capsys.readouterr().out.strip().splitlines()[-1])
+    assert d == out / "ncf" / "smoke"
+    m = checkpoint.verify_checkpoint(d)
+    assert m["data"]["interactions"] == 1000 and m["hyperparameters"]["layers"] == [16, 8, 4]
+    assert {"hr@10", "ndcg@10", "full_hr@10", "popularity_hr@10"} <= set(m["metrics"])
+    assert main(["publish", str(d), "--to", str(tmp_path / "models"), "--activate"]) == 0
+    assert (tmp_path / "models" / "ncf" / "ACTIVE").exists()
+
+
+def test_prepare_and_convert(tmp_path, capsys):
+    assert main(["prepare", "--out", str(tmp_path / "p"), "--seed", "4",
+                 "--synthetic-users", "50", "--synthetic-items", "40", "--synthetic-count", "1000"]) == 0
+    spec = json.loads((tmp_path / "p" / "spec.json").read_text())
+    assert spec["seed"] == 4 and spec["train_interactions"] == 800 and spec["validation_interactions"] == 200
+    ml = tmp_path / "u.data"
+    ml.write_text("1\t10\t4\t881250949\n2\t10\t3\t881250950\n")
+    assert main(["convert-movielens", "--input", str(ml), "--out", str(tmp_path / "ml.jsonl")]) == 0
+    assert len((tmp_path / "ml.jsonl").read_text().splitlines()) == 2
+
+
+def _write(tmp_path, name, text):
+    p = tmp_path / name
+    p.write_text(text)
+    return str(p)
+
+
+@pytest.mark.parametrize("case,data,extra,message", [
+    ("malformed", '[{"user_id": "a",', [], "malformed JSON at line 1"),
+    ("empty", "[]", [], "no usable interactions"),
+    ("mistyped", '[{"user_id": 1, "item_id": "x", "timestamp": true}]', [], "no usable interactions"),
+    ("missing path", None, [], "does not exist"),
+    ("single interaction", json.dumps([
+        {"user_id": "a", "item_id": "x", "timestamp": 1}, {"user_id": "a", "item_id": "y", "timestamp": 2},
+        {"user_id": "b", "item_id": "x", "timestamp": 3}]), [], "single interaction (b)"),
+    ("bad version", "[]", ["--version", "../up"], "invalid version name"),
+])
+def test_bad_input_exits_2_without_manifest(tmp_path, capsys, case, data, extra, message):
+    path = _write(tmp_path, "d.json", data) if data is not None else str(tmp_path / "nope.json")
+    out = tmp_path / "out"
+    assert main(["train-ncf", "--data-path", path, "--output-dir", str(out), *extra, *FAST]) == 2
+    err = capsys.readouterr().err
+    assert message in err, err
+    assert not list(out.glob("**/manifest.json"))
+
+
+def test_unwritable_output_dir(jsonl, tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["train-ncf", "--data-path", str(jsonl), "--output-dir", str(blocker / "sub"), *FAST]) == 2
+    assert "is not writable" in capsys.readouterr().err
+
+
+def test_publish_incomplete_checkpoint(tmp_path, capsys):
+    d = tmp_path / "ncf" / "v1"
+    d.mkdir(parents=True)
+    (d / "model.onnx").write_bytes(b"x")
+    assert main(["publish", str(d), "--to", str(tmp_path / "models")]) == 2
+    assert "no manifest.json" in capsys.readouterr().err
+
+
+def test_module_entry_point_help():
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    got = subprocess.run([sys.executable, "-m", "mlbundle_training.cli", "train-ncf", "--help"],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert got.returncode == 0
+    for flag in ("--epochs", "--batch-size", "--lr", "--data-path", "--output-dir", "--factors",
+                 "--layers", "--variant", "--negatives", "--seed", "--device"):
+        assert flag in got.stdout

@@ -1,0 +1,110 @@
+"""NCF: models, a tiny run that beats popularity, ONNX export with parity."""
+
+import json
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+import torch
+
+from mlbundle_training import checkpoint
+from mlbundle_training.errors import TrainingError
+from mlbundle_training.export_ncf import export_checkpoint, load_pt, popular_items
+from mlbundle_training.ncf_model import NCF, NCFShape, ScoreAll
+from mlbundle_training.synthetic import create_synthetic_interactions
+from mlbundle_training.train_ncf import NCFConfig, train
+
+
+@pytest.fixture(scope="module")
+def data():
+    return create_synthetic_interactions(seed=1, users=200, items=150, count=4000)
+
+
+@pytest.fixture(scope="module")
+def trained(data):
+    cfg = NCFConfig(epochs=8, batch_size=256, lr=0.003, progress=False, seed=0)
+    return train(cfg, data)
+
+
+@pytest.mark.parametrize("variant", ["mlp", "gmf", "neumf"])
+def test_score_all_equals_pairwise(variant):
+    torch.manual_seed(0)
+    m = NCF(NCFShape(7, 11, variant, 4, [16, 8, 4])).eval()
+    with torch.no_grad():
+        for p in m.parameters():
+            p.normal_(0, 0.5)
+        sa = ScoreAll(m)
+        for u in range(7):
+            want = m(torch.full((11,), u), torch.arange(11))
+            assert torch.allclose(sa(torch.tensor([u])), want, atol=1e-5)
+
+
+def test_bad_shapes_are_refused():
+    with pytest.raises(ValueError, match="variant"):
+        NCF(NCFShape(3, 3, "deep"))
+    with pytest.raises(ValueError, match="layers"):
+        NCF(NCFShape(3, 3, "mlp", layers=[7, 4]))
+
+
+def test_tiny_ncf_beats_popularity(trained):
+    m = trained.metrics
+    assert m["hr@10"] > m["popularity_hr@10"] + 0.05
+    assert m["ndcg@10"] > m["popularity_ndcg@10"]
+    assert m["full_hr@10"] > m["popularity_full_hr@10"]
+    assert [h["epoch"] for h in trained.history] == list(range(1, 9))
+    assert trained.history[trained.best_epoch - 1]["hr@10"] == m["hr@10"]
+    assert trained.history[-1]["loss"] < trained.history[0]["loss"]
+
+
+def test_training_is_deterministic(data):
+    cfg = NCFConfig(epochs=1, batch_size=512, progress=False, seed=3)
+    a, b = train(cfg, data), train(cfg, data)
+    for (k, x), y in zip(a.model.state_dict().items(), b.model.state_dict().values()):
+        assert torch.equal(x, y), k
+
+
+def test_export_parity_and_contract(trained, data, tmp_path):
+    d = export_checkpoint(trained.model, data, tmp_path, "t1", {"epochs": 8}, trained.metrics)
+    m = checkpoint.verify_checkpoint(d)
+    assert set(m["files"]) == {"model.onnx", "score_all.onnx", "parity.json", "users.json",
+                               "items.json", "popular.json", "item_vectors.f32", "model.pt"}
+    assert m["ncf"]["num_items"] == 150 and m["onnx"]["model.onnx"]["inputs"][0] == {
+        "name": "user", "dtype": "int64", "shape": ["batch"]}
+    assert m["onnx"]["score_all.onnx"]["outputs"][0]["shape"] == [150]
+    parity = json.loads((d / "parity.json").read_text())
+    for chk in parity["checks"]:
+        assert checkpoint.verify_parity_onnx(d, chk) <= 1e-4
+    # ONNX Runtime reproduces PyTorch on every (user, item) pair of one user
+    sess = ort.InferenceSession(str(d / "model.onnx"), providers=["CPUExecutionProvider"])
+    users = np.full(150, 3, np.int64)
+    items = np.arange(150, dtype=np.int64)
+    with torch.no_grad():
+        want = trained.model.cpu()(torch.from_numpy(users), torch.from_numpy(items)).numpy()
+    (got,) = sess.run(None, {"user": users, "item": items})
+    assert np.allclose(got, want, atol=1e-5)
+    vec = np.fromfile(d / "item_vectors.f32", "<f4").reshape(150, m["ncf"]["item_vector_dim"])
+    assert np.allclose(np.linalg.norm(vec, axis=1), 1, atol=1e-5)
+    pop = json.loads((d / "popular.json").read_text())
+    counts = [p["count"] for p in pop]
+    assert counts == sorted(counts, reverse=True) and pop == popular_items(data)
+    assert json.loads((d / "items.json").read_text()) == data.item_ids
+    again = load_pt(d / "model.pt")
+    assert torch.equal(again.gmf_user.weight, trained.model.gmf_user.weight.cpu())
+
+
+def test_failed_export_leaves_no_manifest(trained, data, tmp_path, monkeypatch):
+    import mlbundle_training.export_ncf as ex
+
+    monkeypatch.setattr(ex, "TOLERANCE", -1.0)  # no output can pass: parity fails
+    with pytest.raises(TrainingError, match="parity"):
+        export_checkpoint(trained.model, data, tmp_path, "bad", {}, {})
+    assert not (tmp_path / "ncf" / "bad").exists()
+
+
+def test_single_interaction_users_fail_under_leave_one_out(data):
+    from mlbundle_training.interactions import Interactions
+
+    lonely = Interactions(np.array([0, 0, 1]), np.array([0, 1, 2]), np.array([1.0, 2.0, 3.0]),
+                          np.ones(3, np.float32), ["a", "b"], ["x", "y", "z"])
+    with pytest.raises(TrainingError, match=r"single interaction \(b\)"):
+        train(NCFConfig(epochs=1, progress=False), lonely)
