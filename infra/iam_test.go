@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -39,23 +40,59 @@ func strs(v any) []string {
 	}
 }
 
-// policyStatements lists every identity-policy statement of a stack, by the logical ids
-// of the roles the policy is attached to.
+// policyStatements lists every identity-policy statement of a stack (policies and
+// inline role policies), by the logical id of the role that holds it.
 func (f *fixture) policyStatements(stack string) map[string][]map[string]any {
 	out := map[string][]map[string]any{}
 	for _, p := range f.resources(stack, "AWS::IAM::Policy") {
-		for _, role := range strs(dig(p, "Properties", "Roles")) {
-			out[role] = append(out[role], statements(dig(p, "Properties", "PolicyDocument"))...)
+		roles, _ := dig(p, "Properties", "Roles").([]any)
+		for _, role := range roles {
+			id := fmt.Sprint(dig(role, "Ref"))
+			out[id] = append(out[id], statements(dig(p, "Properties", "PolicyDocument"))...)
 		}
 	}
 	for id, r := range f.resources(stack, "AWS::IAM::Role") {
-		if inline, ok := props(r)["Policies"].([]any); ok {
-			for _, p := range inline {
-				out[fmt.Sprintf(`{"Ref":"%s"}`, id)] = append(out[fmt.Sprintf(`{"Ref":"%s"}`, id)], statements(dig(p, "PolicyDocument"))...)
-			}
+		inline, _ := props(r)["Policies"].([]any)
+		for _, p := range inline {
+			out[id] = append(out[id], statements(dig(p, "PolicyDocument"))...)
 		}
 	}
 	return out
+}
+
+// grants summarises what a role's statements allow on one resource (by logical id).
+type grants struct {
+	read, write bool
+	resources   []string // JSON of each resource entry that names the resource
+}
+
+func grantsOn(stmts []map[string]any, id string) grants {
+	var g grants
+	for _, s := range stmts {
+		res, _ := s["Resource"].([]any)
+		if res == nil {
+			res = []any{s["Resource"]}
+		}
+		for _, r := range res {
+			if !refersTo(r, id) {
+				continue
+			}
+			g.resources = append(g.resources, jsonString(r))
+			for _, a := range strs(s["Action"]) {
+				if isWrite(a) {
+					g.write = true
+				} else if strings.Contains(a, "Get") || strings.Contains(a, "Query") || strings.Contains(a, "Scan") {
+					g.read = true
+				}
+			}
+		}
+	}
+	return g
+}
+
+func jsonString(v any) string {
+	raw, _ := json.Marshal(v)
+	return string(raw)
 }
 
 // noResourceActions are actions that IAM cannot scope to a resource, so "*" is the
@@ -125,6 +162,107 @@ func TestIAMIsWrite(t *testing.T) {
 	for _, tc := range tests {
 		if got := isWrite(tc.action); got != tc.want {
 			t.Errorf("isWrite(%q) = %v, want %v", tc.action, got, tc.want)
+		}
+	}
+}
+
+func TestIAMServingLeastPrivilege(t *testing.T) {
+	// GIVEN each function's role and what it should do with each storage resource
+	f := getFixture(t)
+	type rw struct{ read, write bool }
+	r, w, rwx, no := rw{true, false}, rw{false, true}, rw{true, true}, rw{}
+	want := map[string]struct{ bucket, pointer, interactions, popularity rw }{
+		"recommend": {r, r, r, r},
+		"classify":  {r, r, no, no},
+		"ingest":    {no, no, w, w},
+		"models":    {r, r, no, no},
+		"reload":    {r, rwx, no, no},
+	}
+	stmts := f.policyStatements(ServingStackName)
+	st := f.stacks.Storage
+	for name, wantRW := range want {
+		t.Run(name, func(t *testing.T) {
+			// WHEN we collect the statements of its role
+			role := stmts[logicalID(f.stacks.Serving.Functions[name].Role())]
+			for res, wantAccess := range map[string]rw{
+				logicalID(st.Bucket): wantRW.bucket, logicalID(st.Models): wantRW.pointer,
+				logicalID(st.Interactions): wantRW.interactions, logicalID(st.Popularity): wantRW.popularity,
+			} {
+				g := grantsOn(role, res)
+				// THEN it reads and writes exactly what the function needs
+				if (rw{g.read, g.write}) != wantAccess {
+					t.Errorf("%s: read %v write %v, want %+v (%v)", res, g.read, g.write, wantAccess, g.resources)
+				}
+			}
+			// AND it never writes to S3, and reads checkpoints under models/ only
+			for _, s := range role {
+				for _, a := range strs(s["Action"]) {
+					if strings.HasPrefix(a, "s3:") && isWrite(a) {
+						t.Errorf("serving role may write checkpoints: %s", a)
+					}
+				}
+			}
+			for _, res := range grantsOn(role, logicalID(st.Bucket)).resources {
+				if strings.Contains(res, "/") && !strings.Contains(res, `"/models/*"`) {
+					t.Errorf("bucket object access outside models/: %s", res)
+				}
+			}
+		})
+	}
+	// AND recommend may query the popularity table's "top" index
+	g := grantsOn(stmts[logicalID(f.stacks.Serving.Functions["recommend"].Role())], logicalID(st.Popularity))
+	if !strings.Contains(strings.Join(g.resources, " "), "/index/*") {
+		t.Errorf("recommend cannot query the popularity index: %v", g.resources)
+	}
+}
+
+func TestIAMTrainingJobRole(t *testing.T) {
+	// GIVEN the training job's role
+	f := getFixture(t)
+	st := f.stacks.Storage
+	role := f.policyStatements(TrainingStackName)[logicalID(f.stacks.Training.JobRole)]
+	if len(role) == 0 {
+		t.Fatal("the job role has no statements")
+	}
+	// THEN it reads the interactions table and never writes any table
+	if g := grantsOn(role, logicalID(st.Interactions)); !g.read || g.write {
+		t.Errorf("interactions: read %v write %v, want read only", g.read, g.write)
+	}
+	for _, s := range role {
+		for _, a := range strs(s["Action"]) {
+			if strings.HasPrefix(a, "dynamodb:") && isWrite(a) {
+				t.Errorf("job role may write DynamoDB: %s on %v", a, s["Resource"])
+			}
+		}
+	}
+	// AND it writes objects only under models/, and reads only models/ and data/
+	for _, s := range role {
+		for _, a := range strs(s["Action"]) {
+			if !strings.HasPrefix(a, "s3:") {
+				continue
+			}
+			res, _ := s["Resource"].([]any)
+			if res == nil {
+				res = []any{s["Resource"]}
+			}
+			for _, r := range res {
+				j := jsonString(r)
+				object := strings.Contains(j, `"/`)
+				switch {
+				case isWrite(a) && !strings.Contains(j, `"/models/*"`):
+					t.Errorf("job role writes outside models/: %s on %s", a, j)
+				case object && !strings.Contains(j, `"/models/*"`) && !strings.Contains(j, `"/data/*"`):
+					t.Errorf("job role reads outside models/ and data/: %s on %s", a, j)
+				}
+			}
+		}
+	}
+	if g := grantsOn(role, logicalID(st.Bucket)); !g.write {
+		t.Error("job role cannot publish checkpoints")
+	}
+	for _, table := range []string{logicalID(st.Popularity), logicalID(st.Models)} {
+		if g := grantsOn(role, table); g.read || g.write {
+			t.Errorf("job role has access to %s: %v", table, g.resources)
 		}
 	}
 }

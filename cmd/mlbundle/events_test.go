@@ -23,6 +23,8 @@ import (
 const (
 	eventsDir   = "../../events"
 	fixturesDir = "../../testdata/checkpoints"
+	// fixtureVersion is the small test checkpoint of each kind.
+	fixtureVersion = "tiny-v1"
 )
 
 // expectation is one entry of events/expected.json.
@@ -30,6 +32,8 @@ type expectation struct {
 	Function string `json:"function"`
 	Status   int    `json:"status"`
 	Active   string `json:"active"` // reload: "<kind>/<version>" active afterwards, "" none
+	// Contains lists strings the response body must hold.
+	Contains []string `json:"contains"`
 }
 
 func readExpected(t *testing.T) map[string]expectation {
@@ -82,7 +86,7 @@ func eventFiles(t *testing.T, want map[string]expectation) []string {
 }
 
 // fixtureRoot copies the committed test checkpoints into a fresh model store and
-// promotes the kinds listed.
+// promotes the tiny-v1 version of the kinds listed.
 func fixtureRoot(t *testing.T, promote ...checkpoint.Kind) string {
 	t.Helper()
 	if os.Getenv("ONNXRUNTIME_LIB") == "" {
@@ -97,19 +101,12 @@ func fixtureRoot(t *testing.T, promote ...checkpoint.Kind) string {
 	}
 	ctx := context.Background()
 	for _, kind := range promote {
-		versions, _ := os.ReadDir(filepath.Join(root, string(kind)))
-		for _, v := range versions {
-			if !v.IsDir() {
-				continue
-			}
-			m, err := modelstore.ReadManifest(ctx, modelstore.NewLocal(root), kind, v.Name())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := modelstore.NewLocalPointer(root).Promote(ctx, m.Active()); err != nil {
-				t.Fatal(err)
-			}
-			break
+		m, err := modelstore.ReadManifest(ctx, modelstore.NewLocal(root), kind, fixtureVersion)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := modelstore.NewLocalPointer(root).Promote(ctx, m.Active()); err != nil {
+			t.Fatal(err)
 		}
 	}
 	return root
@@ -171,6 +168,11 @@ func TestEventsHTTP(t *testing.T) {
 			}
 			if resp.Headers["X-Request-Id"] == "" {
 				t.Error("no X-Request-Id header")
+			}
+			for _, c := range exp.Contains {
+				if !strings.Contains(resp.Body, c) {
+					t.Errorf("body does not contain %s: %s", c, resp.Body)
+				}
 			}
 			if exp.Status >= 400 {
 				var e struct {
@@ -242,6 +244,31 @@ func TestInvokeRejectsMismatchedEvents(t *testing.T) {
 			_, err := invoke(ctx, b, tc.fn, tc.raw)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("got %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestEventsWithoutModels(t *testing.T) {
+	b := openBundle(t, fixtureRoot(t)) // checkpoints present, none promoted
+	for _, tc := range []struct{ fn, event string }{
+		{bundle.Recommend, "recommend-get.json"},
+		{bundle.Recommend, "recommend-scores.json"},
+		{bundle.Classify, "classify-text.json"},
+	} {
+		t.Run(tc.event, func(t *testing.T) {
+			raw, err := os.ReadFile(filepath.Join(eventsDir, tc.event))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := invoke(context.Background(), b, tc.fn, raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp := out.(events.APIGatewayV2HTTPResponse)
+			if resp.StatusCode != 503 || resp.Headers["Retry-After"] == "" ||
+				!strings.Contains(resp.Body, `"code":"model_unavailable"`) {
+				t.Errorf("got %d %v %s, want 503 model_unavailable with Retry-After", resp.StatusCode, resp.Headers, resp.Body)
 			}
 		})
 	}

@@ -154,4 +154,3 @@ func timeField(raw json.RawMessage) (time.Time, error) {
 	}
 	return time.Time{}, fmt.Errorf("field timestamp: want RFC 3339 text or epoch seconds")
 }
-

@@ -13,6 +13,9 @@ import (
 	"github.com/contentml/mlbundle/shared/config"
 )
 
+// shutdownGrace bounds how long in-flight requests may finish after a stop signal.
+const shutdownGrace = 10 * time.Second
+
 // serve runs every HTTP route on one server until ctx ends.
 func serve(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
@@ -30,17 +33,23 @@ func serve(ctx context.Context, args []string) error {
 	}
 	defer b.Close()
 	b.Warm(ctx)
-	rt, err := b.Router()
-	if err != nil {
-		return err
-	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", *addr, err)
 	}
+	return runServer(ctx, b, ln)
+}
+
+// runServer serves b's routes on ln until ctx ends, then shuts down gracefully.
+func runServer(ctx context.Context, b *bundle.Bundle, ln net.Listener) error {
+	rt, err := b.Router()
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	srv := &http.Server{Handler: rt, ReadHeaderTimeout: 10 * time.Second}
 	b.Logger.Info("serving", "addr", ln.Addr().String(), "routes", rt.Routes(),
-		"models", cfg.ModelsDir, "s3", cfg.UsesS3(), "dynamodb", cfg.UsesDynamo())
+		"models", b.Config.ModelsDir, "s3", b.Config.UsesS3(), "dynamodb", b.Config.UsesDynamo())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -48,10 +57,10 @@ func serve(ctx context.Context, args []string) error {
 		return err
 	case <-ctx.Done():
 	}
-	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	shut, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(shut); err != nil {
-		return err
+		return fmt.Errorf("shutdown: %w", err)
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err

@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"path/filepath"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
@@ -18,21 +19,29 @@ import (
 )
 
 func main() {
-	ctx := context.Background()
-	c, err := config.FromEnv()
-	if err == nil {
-		err = onnx.Init(c.ONNXRuntimeLib)
-	}
-	log := c.Logger(os.Stdout)
-	aws, aerr := c.AWS(ctx)
-	if err != nil || aerr != nil {
-		slog.New(slog.NewJSONHandler(os.Stderr, nil)).Error("reload: start", "error", err, "aws_error", aerr)
+	h, err := setup(context.Background())
+	if err != nil {
+		slog.New(slog.NewJSONHandler(os.Stderr, nil)).Error("reload: start", "error", err.Error())
 		os.Exit(1)
+	}
+	lambda.Start(h.Handle)
+}
+
+func setup(ctx context.Context) (*reload.Handler, error) {
+	c, err := config.FromEnv()
+	if err != nil {
+		return nil, err
+	}
+	if err := onnx.Init(c.ONNXRuntimeLib); err != nil {
+		return nil, err
+	}
+	aws, err := c.AWS(ctx)
+	if err != nil {
+		return nil, err
 	}
 	store, ptr := modelstore.Open(modelstore.Settings{Dir: c.ModelsDir, Bucket: c.ModelsBucket,
 		Prefix: c.ModelsPrefix, ActiveTable: c.ActiveTable, S3: c.S3(aws), Dynamo: c.DynamoDB(aws)})
-	h := &reload.Handler{Store: store, Pointer: ptr, Bucket: c.ModelsBucket, Prefix: c.ModelsPrefix,
-		Dir: os.TempDir() + "/models", Validator: reload.ONNXValidator{}, Logger: log,
-		Metrics: metrics.New(os.Stdout, c.FunctionName)}
-	lambda.Start(h.Handle)
+	return &reload.Handler{Store: store, Pointer: ptr, Bucket: c.ModelsBucket, Prefix: c.ModelsPrefix,
+		Dir: filepath.Join(os.TempDir(), "models"), Validator: reload.ONNXValidator{},
+		Metrics: metrics.New(os.Stdout, c.FunctionName), Logger: c.Logger(os.Stdout)}, nil
 }

@@ -67,7 +67,7 @@ func (a *Alarms) WatchAPI(api awsapigatewayv2.HttpApi) {
 
 // add creates one alarm: metric >= threshold for one period; missing data is fine.
 func (a *Alarms) add(id, description string, m awscloudwatch.IMetric, threshold float64) {
-	alarm := awscloudwatch.NewAlarm(a, jsii.String(id), &awscloudwatch.AlarmProps{
+	alarm := awscloudwatch.NewAlarm(a.Construct, jsii.String(id), &awscloudwatch.AlarmProps{
 		Metric:             m,
 		Threshold:          jsii.Number(threshold),
 		EvaluationPeriods:  jsii.Number(1),

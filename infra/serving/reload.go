@@ -47,20 +47,5 @@ func NewReloadTrigger(scope constructs.Construct, id string, reload awslambda.Fu
 	})
 	ref.AddEventNotification(awss3.EventType_OBJECT_CREATED, awss3notifications.NewLambdaDestination(reload),
 		&awss3.NotificationKeyFilter{Prefix: jsii.String(prefix), Suffix: jsii.String(ManifestSuffix)})
-	narrowNotificationHandler(awscdk.Stack_Of(c), ref)
 	return t
-}
-
-// narrowNotificationHandler scopes the notification custom resource's policy, which CDK
-// writes as s3:PutBucketNotification on "*", to the one bucket it edits.
-func narrowNotificationHandler(stack awscdk.Stack, bucket awss3.IBucket) {
-	for _, child := range *stack.Node().Children() {
-		id := *child.Node().Id()
-		if len(id) < len("BucketNotificationsHandler") || id[:len("BucketNotificationsHandler")] != "BucketNotificationsHandler" {
-			continue
-		}
-		policy := child.Node().TryFindChild(jsii.String("Role")).Node().TryFindChild(jsii.String("DefaultPolicy")).Node().DefaultChild()
-		cfn := policy.(awscdk.CfnResource)
-		cfn.AddPropertyOverride(jsii.String("PolicyDocument.Statement.0.Resource"), bucket.BucketArn())
-	}
 }

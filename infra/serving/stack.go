@@ -136,13 +136,24 @@ func grant(fn awslambda.Function, f function, props *StackProps) {
 	grantTable(fn, props.Popularity, f.popularity)
 }
 
+// Item-level DynamoDB actions the serving code uses: reads by key or query (never a
+// scan), and writes that add or update items (never a delete).
+var (
+	readActions  = []string{"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:DescribeTable"}
+	writeActions = []string{"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem", "dynamodb:DescribeTable"}
+)
+
 func grantTable(fn awsiam.IGrantable, t awsdynamodb.ITable, a access) {
+	var actions []string
 	switch a {
+	case none:
+		return
 	case read:
-		t.GrantReadData(fn)
+		actions = readActions
 	case write:
-		t.GrantWriteData(fn)
+		actions = writeActions
 	case readWrite:
-		t.GrantReadWriteData(fn)
+		actions = append(append([]string{}, readActions...), writeActions[:3]...)
 	}
+	t.Grant(fn, *jsii.Strings(actions...)...)
 }

@@ -124,8 +124,10 @@ func jobRole(stack awscdk.Stack, props *StackProps) awsiam.Role {
 	return role
 }
 
-// jobDefinition runs the training image on one GPU; its environment selects the default
-// job (the recommender on the interactions table), which the schedule submits as is.
+// jobDefinition runs the training image (training/mlbundle_training/entrypoint.py) on one
+// GPU. Its environment selects the default job, the recommender on the interactions table,
+// which the schedule submits as is; a job submitted by hand may override JOB (classifier,
+// all) and the data URIs.
 func jobDefinition(stack awscdk.Stack, role awsiam.IRole, props *StackProps) awsbatch.EcsJobDefinition {
 	logs := awslogs.NewLogGroup(stack, jsii.String("JobLogs"), &awslogs.LogGroupProps{
 		Retention:     props.LogRetention,
@@ -146,6 +148,8 @@ func jobDefinition(stack awscdk.Stack, role awsiam.IRole, props *StackProps) aws
 			"JOB":        jsii.String("ncf"),
 			"DATA_URI":   awscdk.Fn_Join(jsii.String(""), jsii.Strings("dynamodb://", *props.Interactions.TableName())),
 			"OUTPUT_URI": awscdk.Fn_Join(jsii.String(""), jsii.Strings("s3://", *props.Bucket.BucketName(), "/", props.ModelsPrefix)),
+			// used when a job is submitted by hand with JOB=classifier or JOB=all
+			"CLASSIFIER_DATA_URI": awscdk.Fn_Join(jsii.String(""), jsii.Strings("s3://", *props.Bucket.BucketName(), "/", DataPrefix, "classifier/")),
 		},
 	})
 	return awsbatch.NewEcsJobDefinition(stack, jsii.String("Job"), &awsbatch.EcsJobDefinitionProps{

@@ -48,14 +48,7 @@ func requestFromEvent(e events.APIGatewayV2HTTPRequest) (*Request, *Error) {
 			r.Query[k] = v
 		}
 	}
-	if a := e.RequestContext.Authorizer; a != nil && a.JWT != nil {
-		for k, v := range a.JWT.Claims {
-			r.Claims[k] = v
-		}
-		if len(a.JWT.Scopes) > 0 {
-			r.Claims["scope"] = strings.TrimSpace(r.Claims["scope"] + " " + strings.Join(a.JWT.Scopes, " "))
-		}
-	}
+	copyClaims(r.Claims, e.RequestContext.Authorizer)
 	p, err := unescapePath(r.Path)
 	if err != nil {
 		return r, Invalid("malformed path")
@@ -74,6 +67,20 @@ func requestFromEvent(e events.APIGatewayV2HTTPRequest) (*Request, *Error) {
 		return r, TooLarge("request body is too large")
 	}
 	return r, nil
+}
+
+// copyClaims copies the JWT claims API Gateway verified into dst and folds the
+// token's scopes into dst["scope"], space separated.
+func copyClaims(dst map[string]string, a *events.APIGatewayV2HTTPRequestContextAuthorizerDescription) {
+	if a == nil || a.JWT == nil {
+		return
+	}
+	for k, v := range a.JWT.Claims {
+		dst[k] = v
+	}
+	if len(a.JWT.Scopes) > 0 {
+		dst["scope"] = strings.TrimSpace(dst["scope"] + " " + strings.Join(a.JWT.Scopes, " "))
+	}
 }
 
 // unescapePath decodes each segment of an escaped path; an escaped "/" inside a

@@ -80,6 +80,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Bundle, error)
 		Dir: b.downloadDir("reload"), Validator: reload.ONNXValidator{}, Metrics: b.Metrics, Logger: b.Logger,
 	}
 	b.http[Models] = []registrar{catalog.New(b.Store, b.Pointer, cfg.ModelTTL)}
+	b.http[Ingest] = []registrar{interactions.NewHandler(b.Interactions)}
 	if err := b.openServing(ctx); err != nil {
 		_ = b.Close()
 		return nil, err
@@ -91,6 +92,7 @@ func (b *Bundle) openStores(ctx context.Context) error {
 	cfg := b.Config
 	b.Store = modelstore.NewLocal(cfg.ModelsDir)
 	b.Pointer = modelstore.NewLocalPointer(cfg.ModelsDir)
+	settings := interactions.Settings{DBPath: cfg.InteractionsDB}
 	if cfg.UsesS3() || cfg.ActiveTable != "" || cfg.UsesDynamo() {
 		awsCfg, err := cfg.AWS(ctx)
 		if err != nil {
@@ -103,19 +105,16 @@ func (b *Bundle) openStores(ctx context.Context) error {
 			b.Pointer = modelstore.NewDynamoPointer(cfg.DynamoDB(awsCfg), cfg.ActiveTable)
 		}
 		if cfg.UsesDynamo() {
-			b.Interactions = interactions.NewDynamo(cfg.DynamoDB(awsCfg), cfg.InteractionsTable, cfg.PopularityTable)
-			return nil
+			settings = interactions.Settings{InteractionsTable: cfg.InteractionsTable,
+				PopularityTable: cfg.PopularityTable, Dynamo: cfg.DynamoDB(awsCfg)}
 		}
 	}
-	if err := os.MkdirAll(filepath.Dir(cfg.InteractionsDB), 0o755); err != nil {
-		return fmt.Errorf("interactions db dir: %w", err)
-	}
-	s, err := interactions.OpenSQLite(ctx, cfg.InteractionsDB)
+	store, closeStore, err := interactions.Open(ctx, settings)
 	if err != nil {
-		return fmt.Errorf("open interactions db %s: %w", cfg.InteractionsDB, err)
+		return fmt.Errorf("interactions store: %w", err)
 	}
-	b.Interactions = s
-	b.closers = append(b.closers, s.Close)
+	b.Interactions = store
+	b.closers = append(b.closers, closeStore)
 	return nil
 }
 

@@ -99,9 +99,14 @@ func TestParseInvalid(t *testing.T) {
 		{"dot dot", checkpoint.NCF, func(m map[string]any) { files(m)[".."] = files(m)["users.json"] }, "not a plain file name"},
 		{"dot dot prefix", checkpoint.NCF, func(m map[string]any) { files(m)["..x"] = files(m)["users.json"] }, "starts with .."},
 		{"backslash", checkpoint.NCF, func(m map[string]any) { files(m)[`..\x`] = files(m)["users.json"] }, "path separator"},
-		{"section traversal", checkpoint.NCF, func(m map[string]any) { section(m, "ncf")["users_ids_file"] = "x"; section(m, "ncf")["user_ids_file"] = "../users.json" }, "ncf.user_ids_file"},
+		{"section traversal", checkpoint.NCF, func(m map[string]any) {
+			section(m, "ncf")["users_ids_file"] = "x"
+			section(m, "ncf")["user_ids_file"] = "../users.json"
+		}, "ncf.user_ids_file"},
 		{"bad sha", checkpoint.NCF, func(m map[string]any) { files(m)["users.json"] = map[string]any{"sha256": "XYZ", "size": 1} }, "64 lower-case hex"},
-		{"negative size", checkpoint.NCF, func(m map[string]any) { files(m)["users.json"] = map[string]any{"sha256": strings.Repeat("a", 64), "size": -1} }, "negative"},
+		{"negative size", checkpoint.NCF, func(m map[string]any) {
+			files(m)["users.json"] = map[string]any{"sha256": strings.Repeat("a", 64), "size": -1}
+		}, "negative"},
 		{"no model", checkpoint.NCF, func(m map[string]any) { delete(files(m), "model.onnx") }, "files lacks model.onnx"},
 		{"manifest listed", checkpoint.NCF, func(m map[string]any) { files(m)["manifest.json"] = files(m)["users.json"] }, "lists manifest.json"},
 		{"onnx unknown file", checkpoint.NCF, func(m map[string]any) { section(m, "onnx")["other.onnx"] = section(m, "onnx")["model.onnx"] }, `onnx["other.onnx"] is not in files`},

@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -35,7 +37,7 @@ func (c *cloud) receive(t *testing.T, key string) events.SQSEvent {
 		found := false
 		for _, m := range out.Messages {
 			e.Records = append(e.Records, events.SQSMessage{MessageId: aws.ToString(m.MessageId),
-				Body: aws.ToString(m.Body), EventSource: "aws:sqs"})
+				Body: zoneEventTimes(aws.ToString(m.Body)), EventSource: "aws:sqs"})
 			found = found || strings.Contains(aws.ToString(m.Body), url.QueryEscape(key)) ||
 				strings.Contains(aws.ToString(m.Body), key)
 		}
@@ -47,7 +49,22 @@ func (c *cloud) receive(t *testing.T, key string) events.SQSEvent {
 	return e
 }
 
+// zoneless matches an S3 notification eventTime without a time zone.
+var zoneless = regexp.MustCompile(`("eventTime": ?"[0-9T:.-]+)"`)
+
+// zoneEventTimes appends "Z" to eventTime values that lack a zone: moto_server writes
+// them so (AWS and LocalStack write UTC with "Z"), and aws-lambda-go's S3Event, like
+// any RFC 3339 parser, rejects them.
+func zoneEventTimes(body string) string { return zoneless.ReplaceAllString(body, `${1}Z"`) }
+
 func call(t *testing.T, rt *api.Router, method, path, query, body string) (int, map[string]any) {
+	t.Helper()
+	status, out, _ := callH(t, rt, method, path, query, body)
+	return status, out
+}
+
+// callH is call that also returns the response headers.
+func callH(t *testing.T, rt *api.Router, method, path, query, body string) (int, map[string]any, map[string]string) {
 	t.Helper()
 	resp, _ := rt.Lambda(context.Background(), events.APIGatewayV2HTTPRequest{
 		Version: "2.0", RawPath: path, RawQueryString: query, Body: body,
@@ -58,7 +75,7 @@ func call(t *testing.T, rt *api.Router, method, path, query, body string) (int, 
 	if err := json.Unmarshal([]byte(resp.Body), &out); err != nil {
 		t.Fatalf("%s %s: body %q is not JSON", method, path, resp.Body)
 	}
-	return resp.StatusCode, out
+	return resp.StatusCode, out, resp.Headers
 }
 
 // itemIDs lists the item ids of a recommend answer, in rank order.
@@ -93,8 +110,10 @@ func TestS3EventToRecommend(t *testing.T) {
 	}
 
 	// Before any checkpoint: 503 with Retry-After, never a crash.
-	if status, body := call(t, rt, "GET", "/v1/users/u1/recommendations", "k=3", ""); status != 503 {
-		t.Fatalf("before promotion: %d %v, want 503", status, body)
+	status, body, headers := callH(t, rt, "GET", "/v1/users/u1/recommendations", "k=3", "")
+	retry, err := strconv.Atoi(headers["Retry-After"])
+	if status != 503 || err != nil || retry < 1 || retry > 60 {
+		t.Fatalf("before promotion: %d %v %v, want 503 with Retry-After", status, body, headers)
 	}
 
 	// Publish: files first, manifest last; S3 notifies SQS about the manifest only.
@@ -110,7 +129,8 @@ func TestS3EventToRecommend(t *testing.T) {
 		t.Fatalf("active ncf = %+v, %v; want tiny-v1", active, err)
 	}
 
-	// Recommend answers with the promoted version.
+	// Recommend answers with the promoted version once Retry-After has passed.
+	time.Sleep(time.Duration(retry) * time.Second)
 	status, ans := call(t, rt, "GET", "/v1/users/u1/recommendations", "k=5&exclude_seen=true", "")
 	if status != 200 || ans["model_version"] != "tiny-v1" {
 		t.Fatalf("recommend: %d %v, want 200 with model_version tiny-v1", status, ans)
@@ -118,9 +138,9 @@ func TestS3EventToRecommend(t *testing.T) {
 	first := itemIDs(t, ans)[0]
 
 	// An ingested interaction is excluded from the very next answer.
-	body := `{"interactions":[{"user_id":"u1","item_id":"` + first + `","timestamp":"` +
+	post := `{"interactions":[{"user_id":"u1","item_id":"` + first + `","timestamp":"` +
 		time.Now().UTC().Format(time.RFC3339Nano) + `"}]}`
-	if status, out := call(t, rt, "POST", "/v1/interactions", "", body); status/100 != 2 {
+	if status, out := call(t, rt, "POST", "/v1/interactions", "", post); status/100 != 2 {
 		t.Fatalf("ingest: %d %v", status, out)
 	}
 	_, ans = call(t, rt, "GET", "/v1/users/u1/recommendations", "k=5&exclude_seen=true", "")
@@ -128,6 +148,20 @@ func TestS3EventToRecommend(t *testing.T) {
 		if id == first {
 			t.Errorf("item %s was ingested as seen but is recommended again: %v", first, ans)
 		}
+	}
+
+	// A broken artifact (its manifest names another version than its key) is
+	// rejected; the promoted version keeps serving.
+	c.upload(t, fixture, checkpoint.NCF, "broken-v2")
+	resp = b.Reload.HandleSQS(ctx, c.receive(t, c.prefix+"ncf/broken-v2/"+checkpoint.ManifestFile))
+	if len(resp.BatchItemFailures) > 0 {
+		t.Fatalf("a rejected artifact must not be retried: %v", resp.BatchItemFailures)
+	}
+	if active, err := b.Pointer.Get(ctx, checkpoint.NCF); err != nil || active.Version != "tiny-v1" {
+		t.Fatalf("after a rejected artifact active = %+v, %v; want tiny-v1", active, err)
+	}
+	if _, ans := call(t, rt, "GET", "/v1/users/u1/recommendations", "k=5", ""); ans["model_version"] != "tiny-v1" {
+		t.Errorf("after a rejected artifact recommend answers %v", ans)
 	}
 
 	// The models route reports the promoted version from S3 + DynamoDB.

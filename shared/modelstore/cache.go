@@ -31,6 +31,9 @@ type CacheConfig struct {
 	// Dir receives downloaded versions (<Dir>/<kind>/<version>); /tmp/models on
 	// Lambda. Unused with a Local store, whose versions are read in place.
 	Dir string
+	// Skip leaves out files the load function does not read (for instance
+	// SkipUnusedFP32 for an int8 classifier); nil fetches every file.
+	Skip SkipFunc
 	// TTL is how long the pointer is trusted before it is read again
 	// (MODEL_TTL_SECONDS); 0 reads it on every Acquire.
 	TTL time.Duration
@@ -200,7 +203,7 @@ func (c *Cache[T]) refreshLocked(ctx context.Context) error {
 		return nil
 	}
 	start := time.Now()
-	m, dir, err := Fetch(ctx, c.cfg.Store, c.cfg.Kind, active.Version, c.cfg.Dir)
+	m, dir, err := FetchSome(ctx, c.cfg.Store, c.cfg.Kind, active.Version, c.cfg.Dir, c.cfg.Skip)
 	if err != nil {
 		return fmt.Errorf("fetch active %s version %s: %w", c.cfg.Kind, active.Version, err)
 	}

@@ -105,3 +105,34 @@ func TestFetch(t *testing.T) {
 }
 
 var _ = time.Second
+
+func TestFetchSome(t *testing.T) {
+	for impl, newStore := range stores(t) {
+		t.Run(impl, func(t *testing.T) {
+			ctx := context.Background()
+			s := newStore(t)
+			c := checkpointtest.Classifier("v1", t0)
+			c.Manifest.Classifier.Int8File = "model.int8.onnx"
+			c.Files["model.int8.onnx"] = c.Files[checkpoint.ModelFile]
+			c.Files["model.pt"] = []byte("torch state, never read by serving")
+			c.Seal()
+			upload(t, s, c.Objects())
+			dst := t.TempDir()
+			_, dir, err := modelstore.FetchSome(ctx, s, checkpoint.Classifier, "v1", dst, modelstore.SkipUnusedFP32)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, isLocal := s.(*modelstore.Local); isLocal {
+				return // verified in place: nothing is copied
+			}
+			exists := func(name string) bool { _, err := os.Stat(filepath.Join(dir, name)); return err == nil }
+			if exists("model.onnx") || exists("model.pt") || !exists("model.int8.onnx") || !exists("vocab.txt") {
+				t.Errorf("skip: model.onnx %v model.pt %v int8 %v vocab %v", exists("model.onnx"), exists("model.pt"), exists("model.int8.onnx"), exists("vocab.txt"))
+			}
+			// a later full fetch into the same place brings the skipped model
+			if _, dir, err = modelstore.Fetch(ctx, s, checkpoint.Classifier, "v1", dst); err != nil || !exists("model.onnx") {
+				t.Errorf("full Fetch after a partial one: %v, model.onnx present %v", err, exists("model.onnx"))
+			}
+		})
+	}
+}

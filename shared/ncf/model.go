@@ -160,3 +160,10 @@ func specs(ts []checkpoint.TensorSpec) []onnx.IOInfo {
 func (m *Model) Close() error {
 	return errors.Join(m.predict.Close(), m.scoreAll.Close())
 }
+
+// Loader binds opts to Load; the result is a modelstore.LoadFunc[*Model].
+func Loader(opts onnx.Options) func(context.Context, *checkpoint.Manifest, string) (*Model, error) {
+	return func(ctx context.Context, man *checkpoint.Manifest, dir string) (*Model, error) {
+		return Load(ctx, man, dir, opts)
+	}
+}

@@ -186,7 +186,9 @@ func TestConcurrentRunAndClose(t *testing.T) {
 
 func TestExpect(t *testing.T) {
 	s := open(t, "pair.onnx")
-	ids := func(n string) onnx.IOInfo { return onnx.IOInfo{Name: n, DType: onnx.Int64, Shape: []int64{onnx.Dynamic}} }
+	ids := func(n string) onnx.IOInfo {
+		return onnx.IOInfo{Name: n, DType: onnx.Int64, Shape: []int64{onnx.Dynamic}}
+	}
 	logit := onnx.IOInfo{Name: "logit", DType: onnx.Float32, Shape: []int64{onnx.Dynamic}}
 	tests := []struct {
 		name    string
@@ -219,5 +221,26 @@ func TestExpect(t *testing.T) {
 	err := onnx.Expect(text, []onnx.IOInfo{{Name: "user", DType: onnx.Int64, Shape: []int64{1}}}, []onnx.IOInfo{{Name: "logits", DType: onnx.Float32, Shape: []int64{5}}})
 	if err == nil || !strings.Contains(err.Error(), "dimension 0 is 4, want 5") {
 		t.Errorf("Expect fixed size mismatch = %v", err)
+	}
+}
+
+// Asking for CUDA never fails: without the provider (the npm library ships
+// none) or a device the session runs on the CPU and computes the same.
+func TestCUDAFallback(t *testing.T) {
+	initORT(t)
+	s, err := onnx.Open("testdata/pair.onnx", onnx.Options{CUDA: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if p := s.Provider(); p != "cpu" && p != "cuda" {
+		t.Errorf("provider = %q, want cpu or cuda", p)
+	}
+	out, err := s.Run([]onnx.Tensor{
+		{Name: "user", Shape: []int64{1}, Int64: []int64{4}},
+		{Name: "item", Shape: []int64{1}, Int64: []int64{1}},
+	}, nil)
+	if err != nil || out[0].Float32[0] != 3 {
+		t.Errorf("Run on %s = %v, %v; want 3", s.Provider(), out, err)
 	}
 }

@@ -39,7 +39,7 @@ func (m *fakeModel) ItemIndex(id string) (int, bool) {
 	}
 	return 0, false
 }
-func (m *fakeModel) ItemID(i int) string     { return m.items[i] }
+func (m *fakeModel) ItemID(i int) string    { return m.items[i] }
 func (m *fakeModel) Popular() []ncf.Popular { return m.popular }
 func (m *fakeModel) ItemVector(i int) []float32 {
 	if m.vectors == nil {

@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/contentml/mlbundle/shared/checkpoint"
+	"github.com/contentml/mlbundle/shared/classify"
 	"github.com/contentml/mlbundle/shared/onnx"
 )
 
@@ -87,9 +88,9 @@ type Validator interface {
 }
 
 // ONNXValidator opens the version's ONNX files, checks their io against the
-// manifest and the kind's contract, and runs parity.json. Texts, when set, builds
-// the end-to-end scorer for the classifier's text cases; without it those cases
-// are skipped (the checks on model.onnx still run).
+// manifest and the kind's contract, and runs every check of parity.json. The
+// classifier's text cases (text -> logits, tokenizer included) run through
+// Texts, which defaults to the fp32 model of shared/classify.
 type ONNXValidator struct {
 	Options onnx.Options
 	Texts   func(ctx context.Context, m *checkpoint.Manifest, dir string) (checkpoint.TextScorer, func() error, error)
@@ -119,10 +120,14 @@ func (v ONNXValidator) Validate(ctx context.Context, m *checkpoint.Manifest, dir
 	if err := checkpoint.RunParity(ctx, sessions, parity); err != nil {
 		return fmt.Errorf("%s/%s: %w", m.Kind, m.Version, err)
 	}
-	if v.Texts == nil || len(parity.Texts) == 0 {
+	if len(parity.Texts) == 0 {
 		return nil
 	}
-	scorer, closeFn, err := v.Texts(ctx, m, dir)
+	texts := v.Texts
+	if texts == nil {
+		texts = classifierTexts(v.Options)
+	}
+	scorer, closeFn, err := texts(ctx, m, dir)
 	if err != nil {
 		return fmt.Errorf("%w: %s/%s: build text scorer: %v", ErrRejected, m.Kind, m.Version, err)
 	}
@@ -131,6 +136,21 @@ func (v ONNXValidator) Validate(ctx context.Context, m *checkpoint.Manifest, dir
 		return fmt.Errorf("%s/%s: %w", m.Kind, m.Version, err)
 	}
 	return nil
+}
+
+// classifierTexts scores parity texts with the fp32 classifier (the reference
+// logits come from the fp32 PyTorch model).
+func classifierTexts(opts onnx.Options) func(context.Context, *checkpoint.Manifest, string) (checkpoint.TextScorer, func() error, error) {
+	return func(ctx context.Context, m *checkpoint.Manifest, dir string) (checkpoint.TextScorer, func() error, error) {
+		if m.Kind != checkpoint.Classifier {
+			return nil, nil, fmt.Errorf("parity texts in a %s checkpoint", m.Kind)
+		}
+		model, err := classify.Load(ctx, m, dir, classify.Options{FP32: true, IntraOpThreads: opts.IntraOpThreads})
+		if err != nil {
+			return nil, nil, err
+		}
+		return model, model.Close, nil
+	}
 }
 
 // checkKindIO checks the manifest's onnx section against the contract of its

@@ -1,6 +1,8 @@
 package tokenizer
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -175,4 +177,20 @@ func FuzzEncode(f *testing.F) {
 			}
 		}
 	})
+}
+
+func BenchmarkEncode(b *testing.B) {
+	vocab := os.Getenv("TOKENIZER_VOCAB")
+	if vocab == "" {
+		vocab = filepath.Join("..", "..", "testdata", "checkpoints", "classifier", "tiny-v1", "vocab.txt")
+	}
+	tok, err := Load(vocab, DefaultConfig(256))
+	if err != nil {
+		b.Skipf("no vocabulary (%v): set TOKENIZER_VOCAB", err)
+	}
+	text := strings.Repeat("Crude oil prices rose sharply on Monday, traders said; naïve Café 日本. ", 4)
+	b.SetBytes(int64(len(text)))
+	for range b.N {
+		tok.Encode(text)
+	}
 }

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import platform
 import sys
 import tempfile
@@ -52,7 +53,8 @@ def bench_augment(args) -> dict:
     for seed in range(args.seeds):
         for target in (0, args.target):
             cfg = ClassifierConfig(data=args.data, epochs=args.epochs, max_length=args.max_length,
-                                   val_fraction=0.25, augment_target=target, seed=seed, threads=args.threads)
+                                   val_fraction=0.25, augment_target=target, seed=seed, threads=args.threads,
+                                   lr=args.lr)
             t = time.perf_counter()
             res = train(cfg, sub)
             rows.append({"seed": seed, "augment_target": target, "train": res.data_summary["augmented_to"],
@@ -94,7 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m mlbundle_training.bench_classifier {reuters,augment} [flags]``."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("which", choices=("reuters", "augment"), help="benchmark to run")
-    p.add_argument("--data", default=DEFAULT_DIR, help="Reuters-21578 JSON directory")
+    p.add_argument("--data", default=os.path.join(os.environ["MLBUNDLE_DATA"], "reuters21578-train")
+                   if os.environ.get("MLBUNDLE_DATA") else DEFAULT_DIR,
+                   help="Reuters-21578 JSON directory (default: $MLBUNDLE_DATA/reuters21578-train or ../shared/data/...)")
     p.add_argument("--out", help="also write the JSON result here")
     p.add_argument("--epochs", type=int, default=3, help="training epochs")
     p.add_argument("--max-length", type=int, default=256, help="max tokens")

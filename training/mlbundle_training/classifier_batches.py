@@ -34,10 +34,15 @@ def length_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generato
     return batches
 
 
-def collate(ids: list[list[int]], idx, pad_id: int = 0) -> dict[str, torch.Tensor]:
-    """int64 input_ids / attention_mask / token_type_ids for ``idx``, padded to the longest."""
+def collate(ids: list[list[int]], idx, pad_id: int = 0, multiple: int = 1,
+            cap: int = 512) -> dict[str, torch.Tensor]:
+    """int64 input_ids / attention_mask / token_type_ids for ``idx``, padded to the longest.
+
+    With ``multiple`` > 1 the width is rounded up to a multiple of it (at most ``cap``).
+    """
     rows = [ids[i] for i in idx]
-    width = max(len(r) for r in rows)
+    longest = max(len(r) for r in rows)
+    width = max(longest, min(-(-longest // multiple) * multiple, cap))
     input_ids = np.full((len(rows), width), pad_id, dtype=np.int64)
     mask = np.zeros((len(rows), width), dtype=np.int64)
     for j, r in enumerate(rows):

@@ -12,19 +12,18 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import math
+import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
 from .augment import augment_classification_data
 from .classification_data import ClassificationData, Label, load_classification_data
-from .classifier_batches import (collate, cross_fitted_metrics, encode, length_batches, multi_hot,
-                                 predict_logits, sigmoid, tune_thresholds)
+from .classifier_batches import cross_fitted_metrics, encode, multi_hot, predict_logits, sigmoid, tune_thresholds
+from .classifier_loop import COMPILE_MODES, PRECISIONS, fit
 from .classifier_model import ENCODERS, build_classifier, load_tokenizer
 from .errors import TrainingError
 from .metrics import precision_recall_f1
@@ -56,6 +55,8 @@ class ClassifierConfig:
     int8: bool = True
     limit: int = 0
     threads: int = 0
+    precision: str = "auto"
+    compile: str = "none"
 
 
 @dataclass
@@ -124,25 +125,14 @@ def _check_config(cfg: ClassifierConfig) -> None:
         problems.append(f"--max-length must be in 3..512, got {cfg.max_length}")
     if cfg.lr <= 0 or cfg.head_lr <= 0:
         problems.append("--lr and --head-lr must be > 0")
+    if cfg.precision not in PRECISIONS:
+        problems.append(f"--precision must be one of {', '.join(PRECISIONS)}, got {cfg.precision!r}")
+    if cfg.compile not in COMPILE_MODES:
+        problems.append(f"--compile must be one of {', '.join(COMPILE_MODES)}, got {cfg.compile!r}")
     if cfg.encoder not in ENCODERS:
         problems.append(f"--encoder must be one of {', '.join(ENCODERS)}, got {cfg.encoder!r}")
     if problems:
         raise TrainingError("; ".join(problems))
-
-
-def _optimizer(model, cfg: ClassifierConfig, total_steps: int):
-    enc = [p for p in model.encoder.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW([{"params": enc, "lr": cfg.lr},
-                             {"params": model.head.parameters(), "lr": cfg.head_lr}],
-                            weight_decay=cfg.weight_decay)
-    warm = max(1, int(cfg.warmup * total_steps))
-
-    def factor(step: int) -> float:
-        if step < warm:
-            return (step + 1) / warm
-        return max(0.0, (total_steps - step) / max(1, total_steps - warm))
-
-    return opt, torch.optim.lr_scheduler.LambdaLR(opt, factor)
 
 
 def train(cfg: ClassifierConfig, data: ClassificationData | None = None) -> TrainResult:
@@ -156,6 +146,7 @@ def train(cfg: ClassifierConfig, data: ClassificationData | None = None) -> Trai
     labels = data.taxonomy
     index = {lab.code: i for i, lab in enumerate(labels)}
     train_s, val_s = split(data.samples, cfg.val_fraction, cfg.seed)
+    n_train = len(train_s)
     train_s = augment_classification_data(train_s, cfg.augment_target, cfg.seed)
     tokenizer = load_tokenizer()
     t0 = time.perf_counter()
@@ -169,53 +160,10 @@ def train(cfg: ClassifierConfig, data: ClassificationData | None = None) -> Trai
     model = build_classifier(cfg.encoder, len(labels), cfg.seed)
     model.init_bias(y_train.mean(0))
     model.to(device)
-    amp = device.type == "cuda"
-    lengths = np.array([len(r) for r in train_ids])
-    rng = np.random.default_rng(cfg.seed)
-    steps_per_epoch = math.ceil(len(train_ids) / cfg.batch_size)
-    total = steps_per_epoch * cfg.epochs
-    if cfg.max_steps:
-        total = min(total, cfg.max_steps)
-    opt, sched = _optimizer(model, cfg, total)
-    loss_fn = torch.nn.BCEWithLogitsLoss()
-    history, step = [], 0
-    for epoch in range(1, cfg.epochs + 1):
-        model.train()
-        t_epoch, seen, loss_sum = time.perf_counter(), 0, 0.0
-        bar = tqdm(length_batches(lengths, cfg.batch_size, rng), desc=f"epoch {epoch}", leave=False,
-                   mininterval=5.0)
-        for idx in bar:
-            batch = {k: v.to(device, non_blocking=True) for k, v in collate(train_ids, idx).items()}
-            target = y_train[idx].to(device, non_blocking=True)
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
-                logits = model(**batch)
-            loss = loss_fn(logits.float(), target)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            step += 1
-            seen += len(idx)
-            loss_sum += loss.item() * len(idx)
-            if step % 10 == 0:
-                bar.set_postfix(loss=f"{loss.item():.4f}")
-            if step >= total:
-                break
-        train_s_time = time.perf_counter() - t_epoch
-        probs = sigmoid(predict_logits(model, val_ids, cfg.eval_batch_size, device, amp))
-        at_half = precision_recall_f1(y_val, probs >= 0.5)
-        rec = {"epoch": epoch, "steps": step, "train_loss": loss_sum / max(1, seen),
-               "train_seconds": round(train_s_time, 2), "samples_per_s": round(seen / train_s_time, 1),
-               "val_micro_f1@0.5": round(at_half["micro_f1"], 4), "val_macro_f1@0.5": round(at_half["macro_f1"], 4)}
-        history.append(rec)
-        log.info("%s", json.dumps(rec))
-        if step >= total:
-            break
+    history = fit(model, train_ids, y_train, val_ids, y_val, cfg, device)
 
+    probs = sigmoid(predict_logits(model, val_ids, cfg.eval_batch_size, device))  # fp32, as served
     model.to("cpu").float().eval()
-    logits = predict_logits(model, val_ids, cfg.eval_batch_size, torch.device("cpu"))
-    probs = sigmoid(logits)
     thresholds = tune_thresholds(probs, y_val)
     tuned = cross_fitted_metrics(probs, y_val, cfg.seed)
     at_half = precision_recall_f1(y_val, probs >= 0.5)
@@ -225,7 +173,7 @@ def train(cfg: ClassifierConfig, data: ClassificationData | None = None) -> Trai
                                      "macro_precision", "macro_recall", "macro_f1")}
     metrics.update({"micro_f1@0.5": at_half["micro_f1"], "macro_f1@0.5": at_half["macro_f1"]})
     summary = {"source": cfg.data, "labels": len(labels), "samples": len(data.samples),
-               "skipped_records": len(data.problems), "train": len(train_ids), "validation": len(val_ids),
+               "skipped_records": len(data.problems), "train": n_train, "validation": len(val_ids),
                "augmented_to": len(train_s)}
     return TrainResult(model, tokenizer, labels, thresholds, [t for t, _ in val_s], val_ids, y_val,
                        metrics, per_label, summary, history)
@@ -235,9 +183,17 @@ def run(cfg: ClassifierConfig) -> Path:
     """Train then export; returns the checkpoint directory (manifest written last)."""
     from .export_classifier import export_checkpoint
 
+    from .checkpoint import validate_version
+
+    validate_version(cfg.version)
     target = Path(cfg.output_dir) / "classifier" / cfg.version
     if (target / "manifest.json").exists():
         raise TrainingError(f"{target}: version {cfg.version} already exists (manifest.json present)")
+    root = Path(cfg.output_dir)
+    while not root.exists() and root != root.parent:
+        root = root.parent
+    if not root.is_dir() or not os.access(root, os.W_OK):
+        raise TrainingError(f"output directory {cfg.output_dir} is not writable ({root} is not a writable directory)")
     result = train(cfg)
     return export_checkpoint(result, cfg)
 
@@ -268,6 +224,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--no-int8", dest="int8", action="store_false", help="skip the int8 quantized model")
     p.add_argument("--limit", type=int, default=d.limit, help="use only the first N samples (0: all)")
     p.add_argument("--threads", type=int, default=d.threads, help="CPU threads for torch (0: torch default)")
+    p.add_argument("--precision", default=d.precision, choices=PRECISIONS,
+                   help="auto: bf16 autocast on CUDA, fp32 on CPU")
+    p.add_argument("--compile", default=d.compile, choices=COMPILE_MODES,
+                   help="torch.compile the model for training (GPU; reduce-overhead = CUDA graphs)")
     p.set_defaults(func=lambda ns: run(config_from_args(ns)))
     return p
 

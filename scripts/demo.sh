@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# The product end to end on one machine, no cloud and no Docker:
+#   1. training venv + ONNX Runtime library (cached under ~/.cache/mlbundle)
+#   2. synthetic interactions (python -m mlbundle_training.cli prepare)
+#   3. a small NCF recommender and a small MiniLM classifier (testdata/classification),
+#      published to models/ with ACTIVE pointers
+#   4. the interactions loaded into the embedded store (.local/interactions.db)
+#   5. `mlbundle serve` in the background; recommend (known + cold-start user) and
+#      classify with curl; the answers printed; the server stopped.
+#
+#   scripts/demo.sh          everything (make demo)
+#   scripts/demo.sh train    steps 1-3 only (make train)
+#   scripts/demo.sh serve    steps 4-5 over what models/ holds
+#
+# Knobs (environment): DEMO_PORT (8080, or a free port if taken), NCF_EPOCHS (5),
+# CLS_EPOCHS (1), CLS_MAX_LENGTH (64), THREADS (2), MODELS_DIR (models).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+mode=${1:-all}
+case "$mode" in all|train|serve) ;; *) echo "usage: scripts/demo.sh [all|train|serve]" >&2; exit 2 ;; esac
+
+export MODELS_DIR=${MODELS_DIR:-models}
+export INTERACTIONS_DB=${INTERACTIONS_DB:-.local/interactions.db}
+work=.local/demo
+data=$work/data
+mkdir -p "$work" "$MODELS_DIR"
+threads=${THREADS:-2}
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+step() { printf '\n== %s\n' "$*"; }
+
+step "setup: training venv and ONNX Runtime"
+venv=$("$root/scripts/venv.sh")
+export ONNXRUNTIME_LIB=${ONNXRUNTIME_LIB:-$("$root/scripts/onnxruntime.sh")}
+py() { PYTHONPATH="$root/training" HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 "$venv/bin/python" -m mlbundle_training.cli "$@"; }
+echo "venv $venv"
+echo "onnxruntime $ONNXRUNTIME_LIB"
+
+train() {
+  step "synthetic interactions -> $data"
+  py prepare --data-path synthetic --out "$data" --seed 0 >/dev/null
+  cat "$data/train.jsonl" "$data/validation.jsonl" > "$data/interactions.jsonl"
+  echo "$(wc -l < "$data/interactions.jsonl") interactions, $(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$data/users.json") users"
+
+  step "train NCF (${NCF_EPOCHS:-5} epochs) and publish to $MODELS_DIR"
+  local t0=$SECONDS
+  ncf_dir=$(py train-ncf --data-path "$data/interactions.jsonl" --output-dir "$work/build" \
+    --version "demo-$stamp" --epochs "${NCF_EPOCHS:-5}" --threads "$threads" --no-progress | tail -n 1)
+  py publish "$ncf_dir" --to "$MODELS_DIR" --activate
+  echo "ncf trained and published in $((SECONDS - t0)) s: $(cat "$MODELS_DIR/ncf/ACTIVE")"
+
+  step "train the classifier on testdata/classification (${CLS_EPOCHS:-1} epoch, max length ${CLS_MAX_LENGTH:-64})"
+  t0=$SECONDS
+  cls_dir=$(py train-classifier --data testdata/classification/sample.json --output-dir "$work/build" \
+    --version "demo-$stamp" --epochs "${CLS_EPOCHS:-1}" --max-length "${CLS_MAX_LENGTH:-64}" \
+    --threads "$threads" | tail -n 1)
+  py publish "$cls_dir" --to "$MODELS_DIR" --activate
+  echo "classifier trained and published in $((SECONDS - t0)) s: $(cat "$MODELS_DIR/classifier/ACTIVE")"
+}
+
+free_port() {
+  python3 -c 'import socket,sys
+p=int(sys.argv[1]); s=socket.socket()
+try: s.bind(("127.0.0.1",p))
+except OSError: s.bind(("127.0.0.1",0))
+print(s.getsockname()[1])' "$1"
+}
+
+serve() {
+  step "build mlbundle"
+  mkdir -p .local/bin
+  go build -o .local/bin/mlbundle ./cmd/mlbundle
+
+  if [ -f "$data/interactions.jsonl" ]; then
+    step "load interactions into $INTERACTIONS_DB"
+    .local/bin/mlbundle load-interactions "$data/interactions.jsonl"
+  fi
+
+  port=$(free_port "${DEMO_PORT:-8080}")
+  step "serve on 127.0.0.1:$port (log: $work/server.log)"
+  .local/bin/mlbundle serve -addr "127.0.0.1:$port" >"$work/server.log" 2>&1 &
+  server=$!
+  trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
+  base="http://127.0.0.1:$port"
+  for _ in $(seq 1 100); do
+    curl -fsS "$base/healthz" >/dev/null 2>&1 && break
+    kill -0 $server 2>/dev/null || { cat "$work/server.log" >&2; echo "server exited" >&2; exit 1; }
+    sleep 0.2
+  done
+
+  known=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["user_id"])' "$data/interactions.jsonl" 2>/dev/null || echo u1)
+  show() { # method path [body]
+    printf '\n$ curl -X %s %s%s\n' "$1" "$base" "$2"
+    if [ $# -ge 3 ]; then printf '  %s\n' "$3"; fi
+    if [ $# -ge 3 ]; then
+      curl -sS -X "$1" -H 'content-type: application/json' --data "$3" -w '\n[HTTP %{http_code}]\n' "$base$2"
+    else
+      curl -sS -X "$1" -w '\n[HTTP %{http_code}]\n' "$base$2"
+    fi | python3 -c 'import json,sys
+text=sys.stdin.read(); body,_,status=text.rpartition("\n[HTTP ")
+try:
+    obj=json.loads(body)
+    if isinstance(obj, dict):
+        print("{\n" + ",\n".join("  %s: %s" % (json.dumps(k), json.dumps(v)) for k, v in obj.items()) + "\n}")
+    else: print(json.dumps(obj))
+except ValueError: print(body)
+print("[HTTP "+status.strip())'
+  }
+  step "answers"
+  show GET /v1/models
+  show GET "/v1/users/$known/recommendations?k=5&exclude_seen=true"
+  top=$(curl -sS "$base/v1/users/$known/recommendations?k=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["item_id"])')
+  now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  show POST /v1/interactions "{\"interactions\": [{\"user_id\": \"$known\", \"item_id\": \"$top\", \"timestamp\": \"$now\", \"event\": \"view\"}]}"
+  echo "(the next answer for $known no longer holds $top)"
+  show GET "/v1/users/$known/recommendations?k=5&exclude_seen=true"
+  show GET "/v1/users/newcomer-$stamp/recommendations?k=5"
+  show POST /v1/classify '{"text": "Crude oil prices rose after producers agreed to cut output, traders said."}'
+  show POST /v1/classify '{"texts": ["The central bank cut interest rates to support growth.", "Wheat and corn exports fell this season."], "top_k": 2}'
+  step "stop the server"
+  kill $server; wait $server 2>/dev/null || true
+  trap - EXIT
+  echo "done. Server log: $work/server.log"
+}
+
+t_start=$SECONDS
+case "$mode" in
+  all) train; serve ;;
+  train) train ;;
+  serve) serve ;;
+esac
+echo "demo ($mode) took $((SECONDS - t_start)) s"

@@ -1,0 +1,81 @@
+package interactions
+
+import (
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/contentml/mlbundle/shared/api"
+)
+
+func ingestRouter(t *testing.T) (*api.Router, *SQLiteStore) {
+	t.Helper()
+	s, err := OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "i.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	h := NewHandler(s)
+	h.now = func() time.Time { return base.Add(time.Hour) }
+	rt := api.NewRouter()
+	h.Register(rt)
+	return rt, s
+}
+
+func post(t *testing.T, rt *api.Router, body string) (int, map[string]any) {
+	t.Helper()
+	w := httptest.NewRecorder()
+	rt.ServeHTTP(w, httptest.NewRequest("POST", "/v1/interactions", strings.NewReader(body)))
+	var out map[string]any
+	if err := json.Unmarshal(w.Body.Bytes(), &out); err != nil {
+		t.Fatalf("body %q: %v", w.Body.String(), err)
+	}
+	if e, ok := out["error"].(map[string]any); ok {
+		out["message"] = e["message"]
+	}
+	return w.Code, out
+}
+
+func TestIngestStoresAndIsIdempotent(t *testing.T) {
+	rt, s := ingestRouter(t)
+	body := `{"interactions":[
+		{"user_id":"u1","item_id":"a","timestamp":"2026-03-01T12:00:00Z","event":"view","weight":2},
+		{"user_id":"u1","item_id":"b","timestamp":"2026-03-01T13:00:00+01:00"},
+		{"user_id":"u2","item_id":"a"}]}`
+	for range 2 { // the retry stores nothing new (u2 has no timestamp: the fixed clock)
+		if status, out := post(t, rt, body); status != 200 || out["accepted"] != 3.0 {
+			t.Fatalf("ingest: %d %v", status, out)
+		}
+	}
+	got, err := s.Recent(context.Background(), "u1", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// b at 13:00+01:00 is 12:00Z, the same instant as a: two interactions, newest sort key first
+	if len(got) != 2 || got[1].ItemID != "a" || got[1].Event != "view" || got[1].Weight == nil || *got[1].Weight != 2 {
+		t.Fatalf("u1 history = %+v", got)
+	}
+	top, _ := s.TopItems(context.Background(), 5)
+	if len(top) != 2 || top[0] != (ItemCount{"a", 2}) || top[1] != (ItemCount{"b", 1}) {
+		t.Errorf("popularity after a retried call = %v, want a:2 b:1", top)
+	}
+	if r, _ := s.Recent(context.Background(), "u2", 5); len(r) != 1 || !r[0].Time.Equal(base.Add(time.Hour)) {
+		t.Errorf("u2 without timestamp = %+v, want the server's time", r)
+	}
+}
+
+func TestIngestRejectsNamingIndexAndField(t *testing.T) {
+	rt, _ := ingestRouter(t)
+	status, out := post(t, rt, `{"interactions":[{"user_id":"u","item_id":"i"},{"user_id":"u","item_id":"i","weight":1e400}]}`)
+	if status != 400 {
+		t.Errorf("huge weight: %d %v", status, out)
+	}
+	status, out = post(t, rt, `{"interactions":[{"user_id":"u","item_id":"i"},{"user_id":"u","item_id":"i","timestamp":"2999-01-01T00:00:00Z"}]}`)
+	if msg, _ := out["message"].(string); status != 400 || !strings.HasPrefix(msg, "interactions[1].timestamp:") {
+		t.Errorf("future timestamp: %d %v", status, out)
+	}
+}

@@ -1,0 +1,232 @@
+package recommend
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/contentml/mlbundle/shared/checkpoint"
+	"github.com/contentml/mlbundle/shared/interactions"
+	"github.com/contentml/mlbundle/shared/ncf"
+	"github.com/contentml/mlbundle/shared/onnx"
+)
+
+// benchSizes are the catalogue sizes of the recommend benchmarks: the ml-100k shape
+// (943 users x 1682 items) and synthetic catalogues. Checkpoints are random-init (the
+// latency does not depend on the weights), made once by the training CLI and cached.
+var benchSizes = []struct {
+	name         string
+	items, users int
+	peerRequests int
+}{
+	{"items=1682", 1682, 943, 300},
+	{"items=20K", 20_000, 5000, 200},
+	{"items=100K", 100_000, 5000, 60},
+	{"items=1M", 1_000_000, 5000, 15},
+}
+
+// benchSeen is how many items the benchmark user has seen (all excluded).
+const benchSeen = 20
+
+// repoRoot is the checkout root, two levels above this package.
+func repoRoot() string { return filepath.Join("..", "..") }
+
+// benchPython returns the training venv's python ($MLBUNDLE_PYTHON overrides).
+func benchPython() (string, error) {
+	if p := os.Getenv("MLBUNDLE_PYTHON"); p != "" {
+		return p, nil
+	}
+	out, err := exec.Command(filepath.Join(repoRoot(), "scripts", "venv.sh")).Output()
+	if err != nil {
+		return "", fmt.Errorf("scripts/venv.sh: %w", err)
+	}
+	return filepath.Join(strings.TrimSpace(string(out)), "bin", "python"), nil
+}
+
+func pythonCmd(python string, args ...string) *exec.Cmd {
+	root, _ := filepath.Abs(repoRoot())
+	cmd := exec.Command(python, args...)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "PYTHONPATH="+filepath.Join(root, "training"))
+	return cmd
+}
+
+// benchCheckpoint returns the directory of a cached synthetic checkpoint of the given
+// size, making it with `python -m mlbundle_training.cli synth-checkpoint` when absent.
+func benchCheckpoint(b *testing.B, items, users int) string {
+	b.Helper()
+	cache := os.Getenv("MLBUNDLE_CACHE")
+	if cache == "" {
+		home, _ := os.UserHomeDir()
+		cache = filepath.Join(home, ".cache", "mlbundle")
+	}
+	out := filepath.Join(cache, "bench-ncf", fmt.Sprintf("items-%d", items))
+	dir := filepath.Join(out, "ncf", fmt.Sprintf("synth-%d", items))
+	if _, err := os.Stat(filepath.Join(dir, checkpoint.ManifestFile)); err == nil {
+		return dir
+	}
+	python, err := benchPython()
+	if err != nil {
+		b.Skipf("no training python to make a %d-item checkpoint: %v", items, err)
+	}
+	cmd := pythonCmd(python, "-m", "mlbundle_training.cli", "synth-checkpoint",
+		"--items", fmt.Sprint(items), "--users", fmt.Sprint(users), "--out", out)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		b.Skipf("synth-checkpoint --items %d failed (%v): %s", items, err, msg)
+	}
+	return dir
+}
+
+// benchInit initialises ONNX Runtime or skips.
+func benchInit(b *testing.B) {
+	b.Helper()
+	lib := os.Getenv("ONNXRUNTIME_LIB")
+	if lib == "" {
+		b.Skip("ONNXRUNTIME_LIB unset: export the output of scripts/onnxruntime.sh")
+	}
+	if err := onnx.Init(lib); errors.Is(err, onnx.ErrNoCgo) {
+		b.Skip(err)
+	} else if err != nil {
+		b.Fatal(err)
+	}
+}
+
+// one lends a single loaded model.
+type one struct{ m Model }
+
+func (o one) Acquire(context.Context) (Model, func(), error) { return o.m, func() {}, nil }
+
+// benchService loads the checkpoint in dir and a SQLite store where the first user of
+// the model has seen benchSeen items spread over the catalogue.
+func benchService(tb testing.TB, dir string) (svc *Service, user string, seen []string, closeFn func()) {
+	tb.Helper()
+	cd, err := checkpoint.OpenDir(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	m, err := ncf.Load(context.Background(), cd.Manifest, cd.Path, onnx.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tmp, err := os.MkdirTemp("", "recbench")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	store, err := interactions.OpenSQLite(context.Background(), filepath.Join(tmp, "i.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	user = "u0"
+	if _, ok := m.UserIndex(user); !ok {
+		tb.Fatalf("checkpoint %s has no user %s", dir, user)
+	}
+	var batch []interactions.Interaction
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range benchSeen {
+		id := m.ItemID(i * (m.NumItems() / benchSeen))
+		seen = append(seen, id)
+		batch = append(batch, interactions.Interaction{UserID: user, ItemID: id, Time: t0.Add(time.Duration(i) * time.Second)})
+	}
+	if err := store.Add(context.Background(), batch); err != nil {
+		tb.Fatal(err)
+	}
+	return New(one{m}, store, nil), user, seen, func() {
+		_ = store.Close()
+		_ = m.Close()
+		_ = os.RemoveAll(tmp)
+	}
+}
+
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return sorted[min(len(sorted)-1, int(p*float64(len(sorted))))]
+}
+
+func ms(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
+
+// BenchmarkRecommend measures one warm recommend call (k=10, exclude_seen, SQLite
+// store) per catalogue size, reports p50/p99 and runs the PyTorch-eager peer on the
+// same checkpoint in the same run (peer_p50_ms, peer_p99_ms, p50_speedup).
+func BenchmarkRecommend(b *testing.B) {
+	benchInit(b)
+	for _, size := range benchSizes {
+		b.Run(size.name, func(b *testing.B) {
+			dir := benchCheckpoint(b, size.items, size.users)
+			svc, user, seen, done := benchService(b, dir)
+			defer done()
+			ctx := context.Background()
+			for range 20 { // warm: first runs allocate ONNX Runtime's buffers
+				if _, err := svc.Recommend(ctx, user, 10, true); err != nil {
+					b.Fatal(err)
+				}
+			}
+			var lat []time.Duration
+			for b.Loop() {
+				t0 := time.Now()
+				res, err := svc.Recommend(ctx, user, 10, true)
+				lat = append(lat, time.Since(t0))
+				if err != nil || len(res.Items) != 10 || slices.ContainsFunc(res.Items, func(it Item) bool { return slices.Contains(seen, it.ItemID) }) {
+					b.Fatalf("recommend: %v %+v", err, res)
+				}
+			}
+			slices.Sort(lat)
+			p50 := percentile(lat, 0.5)
+			b.ReportMetric(ms(p50), "p50_ms")
+			b.ReportMetric(ms(percentile(lat, 0.99)), "p99_ms")
+			peer, err := runPeer(dir, user, seen, size.peerRequests)
+			if err != nil {
+				b.Logf("PyTorch peer unavailable: %v", err)
+				return
+			}
+			b.ReportMetric(peer.P50, "peer_p50_ms")
+			b.ReportMetric(peer.P99, "peer_p99_ms")
+			b.ReportMetric(peer.P50/ms(p50), "p50_speedup")
+		})
+	}
+}
+
+type peerResult struct {
+	P50 float64 `json:"p50_ms"`
+	P99 float64 `json:"p99_ms"`
+}
+
+func runPeer(dir, user string, seen []string, requests int) (peerResult, error) {
+	python, err := benchPython()
+	if err != nil {
+		return peerResult{}, err
+	}
+	abs, _ := filepath.Abs(dir)
+	script, _ := filepath.Abs(filepath.Join("testdata", "torch_peer.py"))
+	cmd := pythonCmd(python, script, "--checkpoint", abs, "--user", user,
+		"--seen", strings.Join(seen, ","), "--requests", fmt.Sprint(requests))
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return peerResult{}, fmt.Errorf("%v: %s", err, stderr.String())
+	}
+	var r peerResult
+	if err := json.Unmarshal(out, &r); err != nil {
+		return peerResult{}, fmt.Errorf("peer output %q: %w", out, err)
+	}
+	return r, nil
+}
+
+// initFromEnv initialises ONNX Runtime from ONNXRUNTIME_LIB.
+func initFromEnv() error {
+	lib := os.Getenv("ONNXRUNTIME_LIB")
+	if lib == "" {
+		return errors.New("ONNXRUNTIME_LIB unset")
+	}
+	return onnx.Init(lib)
+}

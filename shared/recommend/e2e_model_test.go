@@ -1,0 +1,60 @@
+package recommend
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/contentml/mlbundle/shared/checkpoint"
+	"github.com/contentml/mlbundle/shared/modelstore"
+	"github.com/contentml/mlbundle/shared/ncf"
+	"github.com/contentml/mlbundle/shared/onnx"
+)
+
+// checkpoints holds the committed fixture versions (<kind>/<version>).
+const checkpoints = "../../testdata/checkpoints"
+
+// fixtureCache serves the ncf fixture through a modelstore cache, as the function does,
+// or skips without ONNX Runtime or the fixture.
+func fixtureCache(t *testing.T) (*modelstore.Cache[*ncf.Model], *checkpoint.Manifest) {
+	t.Helper()
+	lib := os.Getenv("ONNXRUNTIME_LIB")
+	if lib == "" {
+		t.Skip("ONNXRUNTIME_LIB unset: export the output of scripts/onnxruntime.sh to run ONNX tests")
+	}
+	if err := onnx.Init(lib); errors.Is(err, onnx.ErrNoCgo) {
+		t.Skip(err)
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	store := modelstore.NewLocal(checkpoints)
+	man, err := modelstore.ReadManifest(context.Background(), store, checkpoint.NCF, "tiny-v1")
+	if err != nil {
+		t.Skipf("no ncf fixture under %s (make fixtures writes it): %v", checkpoints, err)
+	}
+	ptr := modelstore.NewLocalPointer(t.TempDir())
+	if err := ptr.Promote(context.Background(), man.Active()); err != nil {
+		t.Fatal(err)
+	}
+	c := modelstore.NewCache(modelstore.CacheConfig{Kind: checkpoint.NCF, Store: store, Pointer: ptr, TTL: time.Hour},
+		ncf.Loader(onnx.Options{IntraOpThreads: 1}), (*ncf.Model).Close)
+	t.Cleanup(func() { _ = c.Close() })
+	return c, man
+}
+
+func TestFreshEventsExcludedModel(t *testing.T) {
+	c, man := fixtureCache(t)
+	data, err := os.ReadFile(filepath.Join(checkpoints, "ncf", man.Version, man.NCF.UserIDsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var users []string
+	if err := json.Unmarshal(data, &users); err != nil {
+		t.Fatal(err)
+	}
+	runFreshEvents(t, FromCache(c), users[0])
+}

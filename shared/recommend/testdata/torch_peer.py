@@ -1,0 +1,70 @@
+"""PyTorch-eager recommend peer for BenchmarkRecommend (shared/recommend/bench_test.go).
+
+The seed design's serving path on the same checkpoint: rebuild the NCF model from the
+checkpoint's model.pt, then per request look the user up, score every item with the eager
+model (the user index repeated over all item indices), mask the user's seen items, take the
+top k and map indices back to ids with the sigmoid score. Seen items are held in a Python
+dict (no database read, unlike the Go side, which reads SQLite on every call).
+
+Prints one JSON line: {"p50_ms", "p99_ms", "requests", "items", "threads"}.
+Run from the repository root with PYTHONPATH=training and the training venv's python.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from mlbundle_training.export_ncf import load_pt
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--checkpoint", required=True, help="an ncf version directory")
+    ap.add_argument("--user", required=True, help="external user id to recommend for")
+    ap.add_argument("--seen", default="", help="comma-separated item ids the user has seen")
+    ap.add_argument("--k", type=int, default=10, help="items per answer")
+    ap.add_argument("--requests", type=int, default=200, help="timed requests")
+    ap.add_argument("--warmup", type=int, default=10, help="untimed requests first")
+    ns = ap.parse_args()
+
+    d = Path(ns.checkpoint)
+    model = load_pt(d / "model.pt").eval()
+    user_ids = json.loads((d / "users.json").read_text(encoding="utf-8"))
+    item_ids = json.loads((d / "items.json").read_text(encoding="utf-8"))
+    user_index = {u: i for i, u in enumerate(user_ids)}
+    item_index = {x: i for i, x in enumerate(item_ids)}
+    all_items = torch.arange(len(item_ids), dtype=torch.long)
+    seen_store = {ns.user: set(filter(None, ns.seen.split(",")))}
+
+    def recommend(user_id: str, k: int) -> list[tuple[str, float]]:
+        u = user_index[user_id]
+        seen = [item_index[i] for i in seen_store.get(user_id, ()) if i in item_index]
+        with torch.inference_mode():
+            logits = model(torch.full((len(item_ids),), u, dtype=torch.long), all_items)
+            if seen:
+                logits[torch.tensor(seen, dtype=torch.long)] = float("-inf")
+            top = torch.topk(logits, k)
+            scores = torch.sigmoid(top.values).tolist()
+        return [(item_ids[i], s) for i, s in zip(top.indices.tolist(), scores)]
+
+    for _ in range(ns.warmup):
+        recommend(ns.user, ns.k)
+    lat = np.empty(ns.requests)
+    for r in range(ns.requests):
+        t0 = time.perf_counter_ns()
+        answer = recommend(ns.user, ns.k)
+        lat[r] = (time.perf_counter_ns() - t0) / 1e6
+    assert len(answer) == ns.k and not seen_store[ns.user] & {i for i, _ in answer}
+    print(json.dumps({"p50_ms": float(np.percentile(lat, 50)), "p99_ms": float(np.percentile(lat, 99)),
+                      "requests": ns.requests, "items": len(item_ids),
+                      "threads": torch.get_num_threads()}))
+
+
+if __name__ == "__main__":
+    main()

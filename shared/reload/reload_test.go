@@ -1,0 +1,230 @@
+package reload_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/contentml/mlbundle/shared/checkpoint"
+	"github.com/contentml/mlbundle/shared/checkpoint/checkpointtest"
+	"github.com/contentml/mlbundle/shared/metrics"
+	"github.com/contentml/mlbundle/shared/modelstore"
+	"github.com/contentml/mlbundle/shared/onnx"
+	"github.com/contentml/mlbundle/shared/reload"
+)
+
+const bucket = "mlbundle-models"
+
+var t0 = time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC)
+
+func initORT(t testing.TB) {
+	t.Helper()
+	lib := os.Getenv("ONNXRUNTIME_LIB")
+	if lib == "" {
+		t.Skip("ONNXRUNTIME_LIB unset: run scripts/onnxruntime.sh and export its output to run reload tests")
+	}
+	if err := onnx.Init(lib); errors.Is(err, onnx.ErrNoCgo) {
+		t.Skip("built without cgo: ONNX Runtime unavailable")
+	} else if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// rig is a handler over a fresh local store, with its metrics captured.
+type rig struct {
+	h       *reload.Handler
+	store   *modelstore.Local
+	pointer modelstore.Pointer
+	emf     *bytes.Buffer
+}
+
+func newRig(t *testing.T) *rig {
+	t.Helper()
+	root := t.TempDir()
+	store := modelstore.NewLocal(root)
+	emf := &bytes.Buffer{}
+	r := &rig{store: store, pointer: modelstore.NewLocalPointer(root), emf: emf}
+	r.h = &reload.Handler{Store: store, Pointer: r.pointer, Bucket: bucket, Prefix: "models/",
+		Dir: t.TempDir(), Validator: reload.ONNXValidator{Options: onnx.Options{IntraOpThreads: 1}},
+		Metrics: metrics.New(emf, "reload")}
+	return r
+}
+
+func (r *rig) put(t *testing.T, c *checkpointtest.Checkpoint) string {
+	t.Helper()
+	if err := c.WriteTo(r.store.Root); err != nil {
+		t.Fatal(err)
+	}
+	return "models/" + string(c.Manifest.Kind) + "/" + c.Manifest.Version + "/manifest.json"
+}
+
+func (r *rig) active(t *testing.T, kind checkpoint.Kind) string {
+	t.Helper()
+	a, err := r.pointer.Get(context.Background(), kind)
+	if errors.Is(err, modelstore.ErrNotFound) {
+		return ""
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.Version
+}
+
+// emfCount returns how many EMF lines carry metric name with the given reason.
+func (r *rig) emfCount(t *testing.T, name, reason string) int {
+	t.Helper()
+	n := 0
+	for _, line := range strings.Split(strings.TrimSpace(r.emf.String()), "\n") {
+		var rec map[string]any
+		if line == "" || json.Unmarshal([]byte(line), &rec) != nil {
+			continue
+		}
+		if _, ok := rec["_aws"]; ok && rec[name] == float64(1) && (reason == "" || rec["reason"] == reason) {
+			n++
+		}
+	}
+	return n
+}
+
+func TestPromoteGood(t *testing.T) {
+	initORT(t)
+	for _, c := range []*checkpointtest.Checkpoint{
+		checkpointtest.NCF("v1", t0),
+		checkpointtest.Classifier("v1", t0),
+	} {
+		t.Run(string(c.Manifest.Kind), func(t *testing.T) {
+			r := newRig(t)
+			res, err := r.h.Process(context.Background(), bucket, r.put(t, c))
+			if err != nil || res.Outcome != reload.Promoted {
+				t.Fatalf("Process = %+v, %v; want promoted", res, err)
+			}
+			if got := r.active(t, c.Manifest.Kind); got != "v1" {
+				t.Errorf("active = %q, want v1", got)
+			}
+			if r.emfCount(t, metrics.ReloadPromoted, "") != 1 {
+				t.Errorf("no ReloadPromoted EMF line in %s", r.emf)
+			}
+		})
+	}
+}
+
+func TestRejected(t *testing.T) {
+	initORT(t)
+	tests := []struct {
+		name   string
+		make   func() *checkpointtest.Checkpoint
+		reason string
+		want   string
+	}{
+		{"tampered file", func() *checkpointtest.Checkpoint {
+			c := checkpointtest.NCF("v2", t0.Add(time.Hour))
+			c.Files["popular.json"] = []byte(`[{"item_id":"i4","count":9}]`)
+			return c
+		}, "integrity", "popular.json has"},
+		{"path traversal", func() *checkpointtest.Checkpoint {
+			c := checkpointtest.NCF("v2", t0.Add(time.Hour))
+			c.Files["../escape.json"] = []byte("{}")
+			c.Seal()
+			delete(c.Files, "../escape.json") // WriteTo must not write it
+			return c
+		}, "invalid_manifest", "path traversal"},
+		{"wrong onnx inputs", func() *checkpointtest.Checkpoint {
+			c := checkpointtest.NCF("v2", t0.Add(time.Hour))
+			c.Files[checkpoint.ModelFile] = checkpointtest.Classifier("x", t0).Files[checkpoint.ModelFile]
+			return c.Seal()
+		}, "onnx_io", `input "user" missing`},
+		{"parity mismatch", func() *checkpointtest.Checkpoint {
+			c := checkpointtest.NCF("v2", t0.Add(time.Hour))
+			c.Parity.Checks[1].Outputs["logits"].Data[2] += 0.01
+			return c.Seal()
+		}, "parity", "differs by 0.01 at index 2"},
+		{"labels do not match logits", func() *checkpointtest.Checkpoint {
+			c := checkpointtest.Classifier("v2", t0.Add(time.Hour))
+			c.Manifest.Classifier.Labels = c.Manifest.Classifier.Labels[:2]
+			c.Manifest.Classifier.Thresholds = c.Manifest.Classifier.Thresholds[:2]
+			return c
+		}, "onnx_io", "3 columns, manifest has 2 labels"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t)
+			c := tt.make()
+			kind := c.Manifest.Kind
+			good := checkpointtest.NCF("v1", t0)
+			if kind == checkpoint.Classifier {
+				good = checkpointtest.Classifier("v1", t0)
+			}
+			if res, err := r.h.Process(context.Background(), bucket, r.put(t, good)); res.Outcome != reload.Promoted {
+				t.Fatalf("good version: %+v, %v", res, err)
+			}
+			key := r.put(t, c)
+			res, err := r.h.Process(context.Background(), bucket, key)
+			if err != nil {
+				t.Fatalf("Process returned %v: a rejection must not ask for a retry", err)
+			}
+			if res.Outcome != reload.Rejected || res.Reason != tt.reason || !strings.Contains(res.Err.Error(), tt.want) {
+				t.Errorf("Process = %+v, want rejected (%s) with an error containing %q", res, tt.reason, tt.want)
+			}
+			if got := r.active(t, kind); got != "v1" {
+				t.Errorf("active = %q after a rejected artifact, want v1 (old one keeps serving)", got)
+			}
+			if r.emfCount(t, metrics.ReloadRejected, tt.reason) != 1 {
+				t.Errorf("want one ReloadRejected EMF line with reason %s in %s", tt.reason, r.emf)
+			}
+		})
+	}
+}
+
+func TestOlderNeverReplacesNewer(t *testing.T) {
+	initORT(t)
+	r := newRig(t)
+	ctx := context.Background()
+	newer := r.put(t, checkpointtest.NCF("v2", t0.Add(time.Hour)))
+	older := r.put(t, checkpointtest.NCF("v1", t0))
+	if res, _ := r.h.Process(ctx, bucket, newer); res.Outcome != reload.Promoted {
+		t.Fatalf("newer: %+v", res)
+	}
+	res, err := r.h.Process(ctx, bucket, older)
+	if err != nil || res.Outcome != reload.Stale {
+		t.Errorf("older after newer = %+v, %v; want stale", res, err)
+	}
+	if got := r.active(t, checkpoint.NCF); got != "v2" {
+		t.Errorf("active = %s, want v2", got)
+	}
+	if res, err := r.h.Process(ctx, bucket, newer); err != nil || res.Outcome != reload.Promoted {
+		t.Errorf("the same event again = %+v, %v; want promoted (idempotent)", res, err)
+	}
+}
+
+func TestIgnored(t *testing.T) {
+	r := newRig(t)
+	for _, tc := range []struct{ bucket, key string }{
+		{bucket, "models/ncf/v1/model.onnx"},
+		{bucket, "other/ncf/v1/manifest.json"},
+		{bucket, "models/gbdt/v1/manifest.json"},
+		{bucket, "models/ncf/v1/extra/manifest.json"},
+		{bucket, "models/ncf/..%2F..%2Fetc/manifest.json"},
+		{bucket, "models/ncf/ACTIVE"},
+		{"another-bucket", "models/ncf/v1/manifest.json"},
+	} {
+		res, err := r.h.Process(context.Background(), tc.bucket, tc.key)
+		if err != nil || res.Outcome != reload.Ignored {
+			t.Errorf("Process(%s, %s) = %+v, %v; want ignored", tc.bucket, tc.key, res, err)
+		}
+	}
+}
+
+func TestParseKey(t *testing.T) {
+	kind, version, ok := reload.ParseKey("models/", "models/classifier/benchmark_v1/manifest.json")
+	if !ok || kind != checkpoint.Classifier || version != "benchmark_v1" {
+		t.Errorf("ParseKey = %s %s %v", kind, version, ok)
+	}
+	if _, v, ok := reload.ParseKey("", "ncf/2026%2E1/manifest.json"); !ok || v != "2026.1" {
+		t.Errorf("URL-encoded key: %s %v", v, ok)
+	}
+}
