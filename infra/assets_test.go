@@ -27,6 +27,10 @@ func TestAssetsBuilt(t *testing.T) {
 	for _, fn := range serving.FunctionNames() {
 		files[fn] = filepath.Join(f.cfg.LambdaDir(fn), "bootstrap")
 	}
+	onnx := map[string]bool{"layer": true}
+	for _, fn := range serving.ONNXFunctionNames() {
+		onnx[fn] = true
+	}
 	for name, path := range files {
 		t.Run(name, func(t *testing.T) {
 			// WHEN we open the file the stack points at
@@ -46,6 +50,11 @@ func TestAssetsBuilt(t *testing.T) {
 			if name != "layer" && st.Mode()&0o111 == 0 {
 				t.Errorf("%s: not executable (%v)", path, st.Mode())
 			}
+			// AND an ONNX function is a cgo build (dynamically linked, to dlopen the
+			// layer's library): a build without cgo would get shared/onnx's stub
+			if onnx[name] != dynamic(e) {
+				t.Errorf("%s: dynamically linked %v, want %v (cgo build iff it runs ONNX Runtime)", path, dynamic(e), onnx[name])
+			}
 		})
 	}
 	if err := f.cfg.CheckAssets(); err != nil {
@@ -63,4 +72,14 @@ func TestScriptListsEveryFunction(t *testing.T) {
 	if got, want := strings.Fields(string(out)), serving.FunctionNames(); strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("build-lambdas.sh builds %v, the serving stack deploys %v", got, want)
 	}
+}
+
+// dynamic reports whether an ELF file is dynamically linked (has a PT_DYNAMIC segment).
+func dynamic(e *elf.File) bool {
+	for _, p := range e.Progs {
+		if p.Type == elf.PT_DYNAMIC {
+			return true
+		}
+	}
+	return false
 }

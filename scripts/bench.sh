@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Runs the benchmarks and prints where their numbers go.
 #
-#   scripts/bench.sh              Go benchmarks, then the Python ones
+#   scripts/bench.sh              Go benchmarks, the Python ones, then cold start
 #   scripts/bench.sh go [REGEX]   Go benchmarks only (REGEX selects, default: all)
 #   scripts/bench.sh python       Python benchmarks only
+#   scripts/bench.sh coldstart    process start -> first answer and peak RSS, checkpoints
+#                                 in moto S3 (scripts/bench_coldstart.py; RUNS, default 5)
 #
 # Go: `go test -run '^$' -bench REGEX -benchmem` over ./shared/... (BENCHTIME, default 2s;
 # BENCHCOUNT, default 1). Python: every training/bench/*.py, run as a script from the repo
@@ -18,7 +20,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 parts=("${1:-all}")
-[ "${parts[0]}" = all ] && parts=(go python)
+[ "${parts[0]}" = all ] && parts=(go python coldstart)
 regex=${2:-.}
 
 export MLBUNDLE_DATA=${MLBUNDLE_DATA:-$(cd "$root/.." && pwd)/shared/data}
@@ -47,7 +49,12 @@ for part in "${parts[@]}"; do
         PYTHONPATH="$root/training" HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
           "$venv/bin/python" "$b" 2>&1 | tee "$out"
       done ;;
-    *) echo "unknown part: $part (want go or python)" >&2; exit 2 ;;
+    coldstart)
+      venv=$("$root/scripts/venv.sh")
+      out="$BENCH_OUT/coldstart-$stamp.txt"
+      echo "== cold start -> $out"
+      PYTHONPATH="$root/training" "$venv/bin/python" scripts/bench_coldstart.py --runs "${RUNS:-5}" 2>&1 | tee "$out" ;;
+    *) echo "unknown part: $part (want go, python or coldstart)" >&2; exit 2 ;;
   esac
 done
 echo

@@ -50,7 +50,9 @@ for fn in "${fns[@]}"; do
   if [ ! -d "functions/$fn" ]; then
     echo "functions/$fn: missing (no such directory)" >&2; failed+=("$fn"); continue
   fi
-  deps=$(GOOS=linux GOARCH=$goarch go list -deps -tags lambda.norpc "./functions/$fn" 2>&1) || {
+  # with cgo on, so that shared/onnx's cgo files (and onnxruntime_go) count as dependencies:
+  # a cross build would otherwise default to CGO_ENABLED=0 and pick the no-cgo stub
+  deps=$(GOOS=linux GOARCH=$goarch CGO_ENABLED=1 go list -deps -tags lambda.norpc "./functions/$fn" 2>&1) || {
     echo "functions/$fn: $deps" >&2; failed+=("$fn"); continue; }
   cgo=0
   grep -qx 'github.com/yalue/onnxruntime_go' <<<"$deps" && cgo=1

@@ -37,6 +37,7 @@ echo "venv $venv"
 echo "onnxruntime $ONNXRUNTIME_LIB"
 
 train() {
+  rm -rf "$work/build" # unpublished copies of an earlier run
   step "synthetic interactions -> $data"
   py prepare --data-path synthetic --out "$data" --seed 0 >/dev/null
   cat "$data/train.jsonl" "$data/validation.jsonl" > "$data/interactions.jsonl"
@@ -56,6 +57,7 @@ train() {
     --threads "$threads" | tail -n 1)
   py publish "$cls_dir" --to "$MODELS_DIR" --activate
   echo "classifier trained and published in $((SECONDS - t0)) s: $(cat "$MODELS_DIR/classifier/ACTIVE")"
+  rm -rf "$work/build" # published copies live in $MODELS_DIR now
 }
 
 free_port() {

@@ -47,6 +47,7 @@ func run(ctx context.Context) error {
 	cache := modelstore.NewCache(modelstore.CacheConfig{
 		Kind: checkpoint.Classifier, Store: store, Pointer: pointer,
 		Dir: os.TempDir() + "/models", TTL: cfg.ModelTTL, Logger: log,
+		Skip: modelstore.ClassifierSkip(opts.FP32), // int8 serving: no 90 MB fp32 download
 	}, classify.Loader(opts), (*classify.Model).Close)
 	_ = cache.Warm(ctx, modelstore.DefaultWarmBudget) // logged; the first request retries
 	rt := api.NewRouter(api.WithAuth(cfg.Auth()), api.WithLogger(log))

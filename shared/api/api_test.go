@@ -203,6 +203,20 @@ func TestLambdaBase64AndQueryFallback(t *testing.T) {
 	}
 }
 
+func TestLambdaNamedStage(t *testing.T) {
+	var logs bytes.Buffer
+	rt := newTestRouter(&logs)
+	e := event("GET", "/prod/v1/users/u1/recommendations", "", "")
+	e.RequestContext.Stage = "prod"
+	if resp, _ := rt.Lambda(context.Background(), e); resp.StatusCode != 200 {
+		t.Errorf("named stage: %d %s", resp.StatusCode, resp.Body)
+	}
+	e.RequestContext.Stage = "$default"
+	if resp, _ := rt.Lambda(context.Background(), e); resp.StatusCode != 404 {
+		t.Errorf("$default stage keeps the path: %d %s", resp.StatusCode, resp.Body)
+	}
+}
+
 func TestServeHTTP(t *testing.T) {
 	var logs bytes.Buffer
 	srv := httptest.NewServer(newTestRouter(&logs, WithMaxBody(1024)))

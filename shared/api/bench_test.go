@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"testing"
@@ -51,4 +52,22 @@ func repeatJSON(s string, n int) string {
 		out += "," + s
 	}
 	return out
+}
+
+// BenchmarkUnmarshalPeer is the peer of BenchmarkDecodeJSON: plain json.Unmarshal
+// of the same body, without the strict checks (size, UTF-8, unknown fields,
+// trailing data).
+func BenchmarkUnmarshalPeer(b *testing.B) {
+	body := []byte(`{"texts":[` + repeatJSON(`"Crude oil prices rose after the cartel agreed to cut output."`, 32) + `],"top_k":5}`)
+	var v struct {
+		Texts []string `json:"texts"`
+		TopK  int      `json:"top_k"`
+	}
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := json.Unmarshal(body, &v); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

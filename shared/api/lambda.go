@@ -49,6 +49,9 @@ func requestFromEvent(e events.APIGatewayV2HTTPRequest) (*Request, *Error) {
 		}
 	}
 	copyClaims(r.Claims, e.RequestContext.Authorizer)
+	if st := e.RequestContext.Stage; st != "" && st != "$default" {
+		r.Path = strings.TrimPrefix(r.Path, "/"+st) // a named stage prefixes rawPath
+	}
 	p, err := unescapePath(r.Path)
 	if err != nil {
 		return r, Invalid("malformed path")

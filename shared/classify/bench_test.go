@@ -25,11 +25,19 @@ const benchParagraph = "Crude oil prices rose sharply on Monday after the produc
 	"in quiet trading across European and Asian markets before the holiday weekend."
 
 // benchCheckpoint finds the real MiniLM classifier to benchmark:
-// CLASSIFIER_BENCH_DIR, else the newest version under models/classifier.
+// CLASSIFIER_BENCH_DIR, else the active (or the last-named) version under
+// models/classifier.
 func benchCheckpoint(b *testing.B) *checkpoint.Dir {
 	path := os.Getenv("CLASSIFIER_BENCH_DIR")
+	root := filepath.Join("..", "..", "models", "classifier")
+	if data, err := os.ReadFile(filepath.Join(root, "ACTIVE")); path == "" && err == nil {
+		var active checkpoint.Active
+		if json.Unmarshal(data, &active) == nil && checkpoint.ValidVersion(active.Version) {
+			path = filepath.Join(root, active.Version)
+		}
+	}
 	if path == "" {
-		versions, _ := filepath.Glob(filepath.Join("..", "..", "models", "classifier", "*", checkpoint.ManifestFile))
+		versions, _ := filepath.Glob(filepath.Join(root, "*", checkpoint.ManifestFile))
 		if len(versions) == 0 {
 			b.Skip("no MiniLM classifier checkpoint: run `make demo` (models/classifier/*) or set CLASSIFIER_BENCH_DIR")
 		}

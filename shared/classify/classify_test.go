@@ -2,9 +2,11 @@ package classify
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/contentml/mlbundle/shared/tokenizer"
@@ -177,5 +179,38 @@ func TestOptionsFromEnv(t *testing.T) {
 				t.Errorf("got %+v, %v; want %+v", got, err, tc.want)
 			}
 		})
+	}
+}
+
+func TestConcurrentClassify(t *testing.T) {
+	m, _ := fakeModel(t, 4)
+	texts := []string{"oil", "wheat wheat", "gold gold gold", "price rose", "oil gold"}
+	want, err := m.Classify(context.Background(), texts, Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for range 8 {
+		wg.Go(func() {
+			for range 20 {
+				got, err := m.Classify(context.Background(), texts, Query{})
+				if err != nil {
+					errs <- err
+					return
+				}
+				for i := range got {
+					if !slices.Equal(codes(got[i].Labels), codes(want[i].Labels)) {
+						errs <- fmt.Errorf("text %d: %v, want %v", i, codes(got[i].Labels), codes(want[i].Labels))
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }

@@ -56,6 +56,7 @@ type ValidationError struct {
 	Message string
 }
 
+// Error renders the index, field and problem.
 func (e *ValidationError) Error() string {
 	return fmt.Sprintf("interaction %d: %s: %s", e.Index, e.Field, e.Message)
 }

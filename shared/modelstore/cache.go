@@ -140,9 +140,14 @@ func (c *Cache[T]) sinceCheck() time.Duration {
 
 func (c *Cache[T]) due() bool { return c.sinceCheck() >= c.cfg.TTL }
 
+// refreshTimeout bounds one refresh (pointer read, download, load).
+const refreshTimeout = 2 * time.Minute
+
 func (c *Cache[T]) background() {
 	defer c.bgRunning.Store(false)
-	if err := c.Refresh(context.Background()); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), refreshTimeout)
+	defer cancel()
+	if err := c.Refresh(ctx); err != nil {
 		c.cfg.Logger.Error("model refresh failed; the loaded version keeps serving",
 			"kind", c.cfg.Kind, "error", err.Error())
 	}
@@ -162,7 +167,10 @@ func (c *Cache[T]) loadFirst(ctx context.Context) error {
 			return c.noModel(err, wait)
 		}
 	}
-	err := c.refreshLocked(ctx)
+	// the load serves every waiting caller: one caller going away must not abort it
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
+	err := c.refreshLocked(lctx)
+	cancel()
 	c.lastErr = err
 	c.mu.Unlock()
 	if err != nil {
@@ -177,7 +185,11 @@ func (c *Cache[T]) noModel(err error, wait time.Duration) error {
 	if errors.As(err, &nm) {
 		return err
 	}
-	return &NoModelError{Kind: c.cfg.Kind, Where: c.cfg.Store.Where(string(c.cfg.Kind) + "/"), RetryAfter: int(math.Ceil(max(wait, time.Second).Seconds())), Err: err}
+	where := "(no store)"
+	if c.cfg.Store != nil {
+		where = c.cfg.Store.Where(string(c.cfg.Kind) + "/")
+	}
+	return &NoModelError{Kind: c.cfg.Kind, Where: where, RetryAfter: int(math.Ceil(max(wait, time.Second).Seconds())), Err: err}
 }
 
 // Refresh reads the pointer now and, when it names another version than the one
@@ -195,6 +207,9 @@ func (c *Cache[T]) Refresh(ctx context.Context) error {
 
 func (c *Cache[T]) refreshLocked(ctx context.Context) error {
 	c.checkedAt.Store(c.cfg.Now().UnixNano())
+	if c.cfg.Store == nil || c.cfg.Pointer == nil || c.load == nil {
+		return fmt.Errorf("model cache for %s lacks a store, a pointer or a load function", c.cfg.Kind)
+	}
 	active, err := c.cfg.Pointer.Get(ctx, c.cfg.Kind)
 	if err != nil {
 		return err

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -209,5 +211,47 @@ func TestCacheConcurrentSwaps(t *testing.T) {
 	}
 	if err := r.cache.Close(); err != nil {
 		t.Error(err)
+	}
+}
+
+// From S3, versions are downloaded under Dir; a replaced version's copy is
+// removed once its last user is done, so /tmp does not fill up on Lambda.
+func TestCacheS3RemovesReplacedCopies(t *testing.T) {
+	client, bucket := newBucket(t)
+	store := modelstore.NewS3(client, bucket, "models/")
+	ptr := modelstore.NewLocalPointer(t.TempDir())
+	dir := t.TempDir()
+	load := func(ctx context.Context, m *checkpoint.Manifest, d string) (*fakeModel, error) {
+		return &fakeModel{version: m.Version}, nil
+	}
+	c := modelstore.NewCache(modelstore.CacheConfig{Kind: checkpoint.NCF, Store: store, Pointer: ptr, Dir: dir,
+		Logger: quiet()}, load, func(*fakeModel) error { return nil })
+	ctx := context.Background()
+	publish := func(version string, created time.Time) {
+		cp := checkpointtest.NCF(version, created)
+		upload(t, store, cp.Objects())
+		if err := ptr.Promote(ctx, cp.Manifest.Active()); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	publish("v1", t0)
+	held, err := c.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	publish("v2", t0.Add(time.Hour))
+	v1 := filepath.Join(dir, "ncf", "v1")
+	if _, err := os.Stat(v1); err != nil {
+		t.Fatalf("v1 copy removed while in use: %v", err)
+	}
+	held.Release()
+	if _, err := os.Stat(v1); !os.IsNotExist(err) {
+		t.Errorf("v1 copy still at %s after its last release", v1)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "ncf", "v2", "model.onnx")); err != nil {
+		t.Errorf("v2 copy missing: %v", err)
 	}
 }

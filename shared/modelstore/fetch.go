@@ -89,6 +89,15 @@ func SkipUnusedFP32(m *checkpoint.Manifest, name string) bool {
 	return m.Kind == checkpoint.Classifier && m.Classifier != nil && m.Classifier.Int8File != "" && name == checkpoint.ModelFile
 }
 
+// ClassifierSkip is the SkipFunc for a classifier server: SkipUnusedFP32 when it
+// runs the int8 model, nil when it runs fp32.
+func ClassifierSkip(fp32 bool) SkipFunc {
+	if fp32 {
+		return nil
+	}
+	return SkipUnusedFP32
+}
+
 // FetchSome is Fetch without the files skip names (nil skips none). The files it
 // does fetch are verified as by Fetch.
 func FetchSome(ctx context.Context, store Store, kind checkpoint.Kind, version, dstDir string, skip SkipFunc) (*checkpoint.Manifest, string, error) {

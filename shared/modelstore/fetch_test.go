@@ -136,3 +136,35 @@ func TestFetchSome(t *testing.T) {
 		})
 	}
 }
+
+func TestSkipFuncs(t *testing.T) {
+	cls := checkpointtest.Classifier("v1", t0).Manifest
+	ncf := checkpointtest.NCF("v1", t0).Manifest
+	if modelstore.SkipUnusedFP32(cls, checkpoint.ModelFile) {
+		t.Error("skipped the only classifier model (no int8 offered)")
+	}
+	cls.Classifier.Int8File = "model.int8.onnx"
+	tests := []struct {
+		m    *checkpoint.Manifest
+		name string
+		want bool
+	}{
+		{cls, checkpoint.ModelFile, true},
+		{cls, "model.int8.onnx", false},
+		{cls, "vocab.txt", false},
+		{ncf, checkpoint.ModelFile, false},
+	}
+	for _, tt := range tests {
+		if got := modelstore.ClassifierSkip(false)(tt.m, tt.name); got != tt.want {
+			t.Errorf("skip %s/%s = %v, want %v", tt.m.Kind, tt.name, got, tt.want)
+		}
+	}
+	if modelstore.ClassifierSkip(true) != nil {
+		t.Error("an fp32 server must fetch everything")
+	}
+	for name, want := range map[string]bool{"model.pt": true, "x.pth": true, "model.onnx": false, "pt": false} {
+		if modelstore.Skipped(name) != want {
+			t.Errorf("Skipped(%s) = %v, want %v", name, !want, want)
+		}
+	}
+}

@@ -72,6 +72,7 @@ func FromCache(c *modelstore.Cache[*ncf.Model]) Models { return cacheModels{c} }
 
 type cacheModels struct{ c *modelstore.Cache[*ncf.Model] }
 
+// Acquire lends the cache's current model.
 func (c cacheModels) Acquire(ctx context.Context) (Model, func(), error) {
 	m, err := c.c.Acquire(ctx)
 	if err != nil {

@@ -31,7 +31,9 @@ type Handler struct {
 	Prefix string
 	// Dir receives downloaded versions (/tmp/models on Lambda); a copy is removed
 	// once checked.
-	Dir       string
+	Dir string
+	// Validator decides whether a verified download may serve; nil means
+	// ONNXValidator{}.
 	Validator Validator
 	Metrics   Metrics // nil: no metrics
 	Logger    *slog.Logger
@@ -106,7 +108,17 @@ func (h *Handler) Process(ctx context.Context, bucket, key string) (Result, erro
 }
 
 // check fetches and validates one version; the downloaded copy is removed after.
+// A version older than the active one is refused before anything is downloaded
+// (Promote's conditional write stays the authority).
 func (h *Handler) check(ctx context.Context, kind checkpoint.Kind, version string) (*checkpoint.Manifest, error) {
+	m, err := modelstore.ReadManifest(ctx, h.Store, kind, version)
+	if err != nil {
+		return nil, err
+	}
+	if cur, err := h.Pointer.Get(ctx, kind); err == nil && cur.CreatedAt.After(m.CreatedAt) {
+		return nil, fmt.Errorf("%s/%s created %s, active %s created %s: %w", kind, version,
+			m.CreatedAt.Format(time.RFC3339), cur.Version, cur.CreatedAt.Format(time.RFC3339), modelstore.ErrStale)
+	}
 	m, dir, err := modelstore.Fetch(ctx, h.Store, kind, version, h.Dir)
 	if err != nil {
 		return nil, err
@@ -114,7 +126,11 @@ func (h *Handler) check(ctx context.Context, kind checkpoint.Kind, version strin
 	if _, inPlace := h.Store.(*modelstore.Local); !inPlace {
 		defer os.RemoveAll(dir)
 	}
-	if err := h.Validator.Validate(ctx, m, dir); err != nil {
+	var v Validator = ONNXValidator{}
+	if h.Validator != nil {
+		v = h.Validator
+	}
+	if err := v.Validate(ctx, m, dir); err != nil {
 		return nil, err
 	}
 	return m, nil

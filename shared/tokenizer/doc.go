@@ -16,5 +16,11 @@
 //     longer than MaxInputCharsPerWord characters, becomes [UNK];
 //  5. [CLS] and [SEP] are added and the sequence is truncated to MaxLength.
 //
+// The reference classifies characters with Unicode 8.0 tables and Go with
+// newer ones; compat.go lists every code point where that changes the ids, so
+// that all 1,112,064 scalar values tokenise as in the reference (checked with
+// testdata/hf_cases.py and TestExtraCases). Unassigned code points are kept as
+// ordinary characters, as the reference keeps them.
+//
 // The package is pure Go and safe for concurrent use once built.
 package tokenizer

@@ -16,7 +16,7 @@ type Config struct {
 	// TokenizeChineseChars makes every CJK ideograph a word of its own.
 	TokenizeChineseChars bool
 	// UnkToken, CLSToken, SEPToken and PadToken name the special tokens;
-	// empty means the BERT defults "[UNK]", "[CLS]", "[SEP]" and "[PAD]".
+	// empty means the BERT defaults "[UNK]", "[CLS]", "[SEP]" and "[PAD]".
 	UnkToken, CLSToken, SEPToken, PadToken string
 	// MaskToken names the mask token; empty means "[MASK]" (when in the vocabulary).
 	MaskToken string

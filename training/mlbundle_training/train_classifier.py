@@ -172,6 +172,9 @@ def train(cfg: ClassifierConfig, data: ClassificationData | None = None) -> Trai
     metrics = {k: tuned[k] for k in ("micro_precision", "micro_recall", "micro_f1",
                                      "macro_precision", "macro_recall", "macro_f1")}
     metrics.update({"micro_f1@0.5": at_half["micro_f1"], "macro_f1@0.5": at_half["macro_f1"]})
+    log.info("%s", json.dumps({"validation": {k: round(v, 4) for k, v in metrics.items()}}))
+    log.info("%s", json.dumps({"per_label": [{k: (round(v, 3) if isinstance(v, float) else v) for k, v in r.items()}
+                                             for r in per_label]}))
     summary = {"source": cfg.data, "labels": len(labels), "samples": len(data.samples),
                "skipped_records": len(data.problems), "train": n_train, "validation": len(val_ids),
                "augmented_to": len(train_s)}

@@ -31,7 +31,10 @@ def main() -> None:
     ap.add_argument("--k", type=int, default=10, help="items per answer")
     ap.add_argument("--requests", type=int, default=200, help="timed requests")
     ap.add_argument("--warmup", type=int, default=10, help="untimed requests first")
+    ap.add_argument("--threads", type=int, default=0, help="torch intra-op threads (0: torch default)")
     ns = ap.parse_args()
+    if ns.threads > 0:
+        torch.set_num_threads(ns.threads)
 
     d = Path(ns.checkpoint)
     model = load_pt(d / "model.pt").eval()
