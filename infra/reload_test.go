@@ -115,3 +115,28 @@ func TestServingAlarms(t *testing.T) {
 		t.Errorf("alarms: got %d, want %d", len(alarms), want)
 	}
 }
+
+func TestLogRetention(t *testing.T) {
+	// GIVEN every stack
+	f := getFixture(t)
+	for stack := range f.json {
+		groups := f.resources(stack, "AWS::Logs::LogGroup")
+		// THEN every log group has a retention
+		for id, g := range groups {
+			if props(g)["RetentionInDays"] == nil {
+				t.Errorf("%s %s: no retention", stack, id)
+			}
+		}
+		// AND every function, CDK's notification handler included, logs to one of them
+		for id, fn := range f.resources(stack, "AWS::Lambda::Function") {
+			lg := dig(props(fn), "LoggingConfig", "LogGroup")
+			owned := false
+			for gid := range groups {
+				owned = owned || refersTo(lg, gid)
+			}
+			if !owned {
+				t.Errorf("%s %s: logs to %v, not a log group with retention", stack, id, lg)
+			}
+		}
+	}
+}

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Runs the benchmarks and prints where their numbers go.
 #
-#   scripts/bench.sh              Go benchmarks, the Python ones, then cold start
-#   scripts/bench.sh go [REGEX]   Go benchmarks only (REGEX selects, default: all)
-#   scripts/bench.sh python       Python benchmarks only
+#   scripts/bench.sh              go, python and coldstart below (the CPU benchmarks)
+#   scripts/bench.sh go [REGEX]   Go testing.B over ./shared/... (REGEX selects, default all;
+#                                 BENCHTIME default 2s, BENCHCOUNT default 1)
+#   scripts/bench.sh python       every training/bench/*.py except gpu_*.py, run from the repo
+#                                 root with the training venv and no arguments
+#   scripts/bench.sh gpu          training/bench/gpu_*.py (on a CUDA machine; they skip or
+#                                 fail clearly without one)
 #   scripts/bench.sh coldstart    process start -> first answer and peak RSS, checkpoints
 #                                 in moto S3 (scripts/bench_coldstart.py; RUNS, default 5)
 #
-# Go: `go test -run '^$' -bench REGEX -benchmem` over ./shared/... (BENCHTIME, default 2s;
-# BENCHCOUNT, default 1). Python: every training/bench/*.py, run as a script from the repo
-# root with the training venv; each reads its inputs from the environment below.
+# Long training benchmarks (python -m mlbundle_training.bench_classifier ...) are run by
+# hand; their commands are in docs/benchmarks.md.
 # Environment handed to every benchmark:
 #   MLBUNDLE_DATA     real benchmark data (default ../shared/data); benches skip without it
 #   BENCH_OUT         where raw outputs go (default .local/bench)
@@ -37,15 +40,21 @@ for part in "${parts[@]}"; do
       echo "== go benchmarks (-benchtime ${BENCHTIME:-2s}) -> $out"
       go test -run '^$' -bench "$regex" -benchmem -benchtime "${BENCHTIME:-2s}" \
         -count "${BENCHCOUNT:-1}" ./shared/... 2>&1 | tee "$out" ;;
-    python)
+    python|gpu)
       venv=$("$root/scripts/venv.sh")
       shopt -s nullglob
-      benches=(training/bench/*.py)
-      [ ${#benches[@]} -eq 0 ] && echo "== no Python benchmarks in training/bench/"
+      benches=()
+      for b in training/bench/*.py; do
+        case "$(basename "$b")" in
+          gpu_*) [ "$part" = gpu ] && benches+=("$b") ;;
+          *) [ "$part" = python ] && benches+=("$b") ;;
+        esac
+      done
+      [ ${#benches[@]} -eq 0 ] && echo "== no $part benchmarks in training/bench/"
       for b in "${benches[@]}"; do
         name=$(basename "$b" .py)
         out="$BENCH_OUT/$name-$stamp.txt"
-        echo "== python $b -> $out"
+        echo "== $part $b -> $out"
         PYTHONPATH="$root/training" HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
           "$venv/bin/python" "$b" 2>&1 | tee "$out"
       done ;;
@@ -54,7 +63,7 @@ for part in "${parts[@]}"; do
       out="$BENCH_OUT/coldstart-$stamp.txt"
       echo "== cold start -> $out"
       PYTHONPATH="$root/training" "$venv/bin/python" scripts/bench_coldstart.py --runs "${RUNS:-5}" 2>&1 | tee "$out" ;;
-    *) echo "unknown part: $part (want go, python or coldstart)" >&2; exit 2 ;;
+    *) echo "unknown part: $part (want go, python, gpu or coldstart)" >&2; exit 2 ;;
   esac
 done
 echo

@@ -58,6 +58,17 @@ train() {
   py publish "$cls_dir" --to "$MODELS_DIR" --activate
   echo "classifier trained and published in $((SECONDS - t0)) s: $(cat "$MODELS_DIR/classifier/ACTIVE")"
   rm -rf "$work/build" # published copies live in $MODELS_DIR now
+  prune ncf; prune classifier
+}
+
+# prune keeps the two newest demo-* versions of a kind (the names sort by time), so that
+# repeated demos do not fill the disk; other versions are never touched.
+prune() {
+  local old
+  old=$(ls -d "$MODELS_DIR/$1"/demo-* 2>/dev/null | sort | head -n -2)
+  [ -z "$old" ] && return 0
+  echo "removing older demo versions: $old"
+  rm -rf $old
 }
 
 free_port() {

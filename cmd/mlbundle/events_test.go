@@ -34,6 +34,8 @@ type expectation struct {
 	Active   string `json:"active"` // reload: "<kind>/<version>" active afterwards, "" none
 	// Contains lists strings the response body must hold.
 	Contains []string `json:"contains"`
+	// AuthMode, when set, runs the event under that AUTH_MODE.
+	AuthMode string `json:"auth_mode"`
 }
 
 func readExpected(t *testing.T) map[string]expectation {
@@ -112,12 +114,16 @@ func fixtureRoot(t *testing.T, promote ...checkpoint.Kind) string {
 	return root
 }
 
-// openBundle opens a local bundle over root and a fresh SQLite store.
-func openBundle(t *testing.T, root string) *bundle.Bundle {
+// openBundle opens a local bundle over root and a fresh SQLite store; extra
+// overrides environment entries.
+func openBundle(t *testing.T, root string, extra ...string) *bundle.Bundle {
 	t.Helper()
 	env := map[string]string{
 		"MODELS_DIR": root, "INTERACTIONS_DB": filepath.Join(t.TempDir(), "i.db"),
 		"ONNXRUNTIME_LIB": os.Getenv("ONNXRUNTIME_LIB"), "MODEL_TTL_SECONDS": "0",
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		env[extra[i]] = extra[i+1]
 	}
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
@@ -137,6 +143,7 @@ func TestEventsHTTP(t *testing.T) {
 	names := eventFiles(t, want)
 	root := fixtureRoot(t, checkpoint.NCF, checkpoint.Classifier)
 	b := openBundle(t, root)
+	bundles := map[string]*bundle.Bundle{"": b, "none": b, "jwt": openBundle(t, root, "AUTH_MODE", "jwt")}
 	ctx := context.Background()
 	err := b.Interactions.Add(ctx, []interactions.Interaction{
 		{UserID: "u1", ItemID: "i1", Time: time.Now().Add(-time.Hour)},
@@ -155,7 +162,11 @@ func TestEventsHTTP(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			out, err := invoke(ctx, b, exp.Function, raw)
+			eb, ok := bundles[exp.AuthMode]
+			if !ok {
+				t.Fatalf("unknown auth_mode %q", exp.AuthMode)
+			}
+			out, err := invoke(ctx, eb, exp.Function, raw)
 			if err != nil {
 				t.Fatal(err)
 			}

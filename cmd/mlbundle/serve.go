@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/contentml/mlbundle/shared/api"
 	"github.com/contentml/mlbundle/shared/bundle"
 	"github.com/contentml/mlbundle/shared/config"
 )
@@ -32,6 +33,9 @@ func serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer b.Close()
+	if cfg.AuthMode == api.AuthJWT {
+		b.Logger.Warn("AUTH_MODE=jwt: the local server verifies no tokens, so every user-scoped call answers 403; use AUTH_MODE=none locally")
+	}
 	b.Warm(ctx)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -1,9 +1,9 @@
 // Command classify is the Lambda function behind POST /v1/classify.
 //
-// The model loads at init (modelstore.Cache.Warm): Lambda runs init before
-// routing a request to the sandbox, so the first caller does not wait for the
-// download and the ONNX session; when init cannot load it, the first request
-// retries and answers 503 with Retry-After until a model is loadable.
+// The classifier loads at init (modelstore.Cache.Warm), before Lambda routes the
+// first request to the sandbox, so the first caller does not wait for the
+// download and the ONNX session; when it cannot load, requests answer 503 with
+// Retry-After and retry the load until a version is loadable.
 package main
 
 import (
@@ -40,38 +40,17 @@ func run(ctx context.Context) error {
 	if err := onnx.Init(cfg.ONNXRuntimeLib); err != nil {
 		return err
 	}
-	store, pointer, err := stores(ctx, cfg)
+	aws, err := cfg.AWS(ctx)
 	if err != nil {
 		return err
 	}
-	cache := modelstore.NewCache(modelstore.CacheConfig{
-		Kind: checkpoint.Classifier, Store: store, Pointer: pointer,
-		Dir: os.TempDir() + "/models", TTL: cfg.ModelTTL, Logger: log,
-		Skip: modelstore.ClassifierSkip(opts.FP32), // int8 serving: no 90 MB fp32 download
-	}, classify.Loader(opts), (*classify.Model).Close)
+	store, pointer := modelstore.Open(modelstore.Settings{Dir: cfg.ModelsDir, Bucket: cfg.ModelsBucket,
+		Prefix: cfg.ModelsPrefix, ActiveTable: cfg.ActiveTable, S3: cfg.S3(aws), Dynamo: cfg.DynamoDB(aws)})
+	cache := modelstore.NewCache(modelstore.CacheConfig{Kind: checkpoint.Classifier, Store: store, Pointer: pointer,
+		Dir: os.TempDir() + "/models", TTL: cfg.ModelTTL, Logger: log}, classify.Loader(opts), (*classify.Model).Close)
 	_ = cache.Warm(ctx, modelstore.DefaultWarmBudget) // logged; the first request retries
 	rt := api.NewRouter(api.WithAuth(cfg.Auth()), api.WithLogger(log))
 	classify.NewHandler(cache).Register(rt)
 	lambda.Start(rt.Lambda)
 	return nil
-}
-
-// stores picks S3 and DynamoDB when configured, the local models dir otherwise.
-func stores(ctx context.Context, cfg config.Config) (modelstore.Store, modelstore.Pointer, error) {
-	var store modelstore.Store = modelstore.NewLocal(cfg.ModelsDir)
-	var pointer modelstore.Pointer = modelstore.NewLocalPointer(cfg.ModelsDir)
-	if !cfg.UsesS3() && cfg.ActiveTable == "" {
-		return store, pointer, nil
-	}
-	awsCfg, err := cfg.AWS(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	if cfg.UsesS3() {
-		store = modelstore.NewS3(cfg.S3(awsCfg), cfg.ModelsBucket, cfg.ModelsPrefix)
-	}
-	if cfg.ActiveTable != "" {
-		pointer = modelstore.NewDynamoPointer(cfg.DynamoDB(awsCfg), cfg.ActiveTable)
-	}
-	return store, pointer, nil
 }

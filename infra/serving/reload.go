@@ -1,9 +1,12 @@
 package serving
 
 import (
+	"strings"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3notifications"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
@@ -48,4 +51,27 @@ func NewReloadTrigger(scope constructs.Construct, id string, reload awslambda.Fu
 	ref.AddEventNotification(awss3.EventType_OBJECT_CREATED, awss3notifications.NewLambdaDestination(reload),
 		&awss3.NotificationKeyFilter{Prefix: jsii.String(prefix), Suffix: jsii.String(ManifestSuffix)})
 	return t
+}
+
+// SetHandlerLogGroup sends the logs of CDK's notification custom-resource function (a
+// stack-wide singleton it adds for AddEventNotification) to a log group with retention,
+// like every other function of the stack. It returns false if there is no such function.
+func SetHandlerLogGroup(stack awscdk.Stack, retention awslogs.RetentionDays) bool {
+	found := false
+	for _, child := range *stack.Node().Children() {
+		if !strings.HasPrefix(*child.Node().Id(), "BucketNotificationsHandler") {
+			continue
+		}
+		fn, ok := child.Node().TryFindChild(jsii.String("Resource")).(awscdk.CfnResource)
+		if !ok || *fn.CfnResourceType() != "AWS::Lambda::Function" {
+			continue
+		}
+		logs := awslogs.NewLogGroup(stack, jsii.String(*child.Node().Id()+"Logs"), &awslogs.LogGroupProps{
+			Retention:     retention,
+			RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+		})
+		fn.AddPropertyOverride(jsii.String("LoggingConfig.LogGroup"), logs.LogGroupName())
+		found = true
+	}
+	return found
 }

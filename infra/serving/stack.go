@@ -63,6 +63,7 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
 	}
 	s.Alarms = NewAlarms(stack, "Alarms", props.AlarmEmail)
 	s.Reload = NewReloadTrigger(stack, "ReloadTrigger", s.Functions["reload"], props.Bucket, props.ModelsPrefix)
+	SetHandlerLogGroup(stack, props.LogRetention)
 	s.API = NewAPI(stack, "Api", s.Functions, props)
 	for _, f := range functions {
 		s.Alarms.Watch(s.Functions[f.name], f.name, f.p99)

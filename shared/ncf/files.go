@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -78,25 +79,42 @@ func readPopular(dir, name string) ([]Popular, error) {
 	return pop, nil
 }
 
-// readVectors reads float32 little-endian rows of dim values, one per item.
+// readVectors reads float32 little-endian rows of dim values, one per item. It reads in
+// chunks, so the file is never held in memory beside the vectors.
 func readVectors(dir, name string, items, dim int) ([]float32, error) {
 	if dim <= 0 {
 		return nil, fmt.Errorf("item_vector_dim %d must be positive", dim)
 	}
-	data, err := readFile(dir, name)
+	if err := checkpoint.CheckFileName(name); err != nil {
+		return nil, err
+	}
+	f, err := os.Open(filepath.Join(dir, name))
 	if err != nil {
 		return nil, err
 	}
-	if want := items * dim * 4; len(data) != want {
-		return nil, fmt.Errorf("%s has %d bytes, want %d (%d items x %d float32)", name, len(data), want, items, dim)
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if want := int64(items) * int64(dim) * 4; info.Size() != want {
+		return nil, fmt.Errorf("%s has %d bytes, want %d (%d items x %d float32)", name, info.Size(), want, items, dim)
 	}
 	v := make([]float32, items*dim)
-	for i := range v {
-		f := math.Float32frombits(binary.LittleEndian.Uint32(data[4*i:]))
-		if math.IsNaN(float64(f)) || math.IsInf(float64(f), 0) {
-			return nil, fmt.Errorf("%s: value %d is not finite", name, i)
+	buf := make([]byte, 64<<10)
+	for done := 0; done < len(v); {
+		n := min(len(buf), 4*(len(v)-done))
+		if _, err := io.ReadFull(f, buf[:n]); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		v[i] = f
+		for i := 0; i < n; i += 4 {
+			x := math.Float32frombits(binary.LittleEndian.Uint32(buf[i:]))
+			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+				return nil, fmt.Errorf("%s: value %d is not finite", name, done)
+			}
+			v[done] = x
+			done++
+		}
 	}
 	return v, nil
 }

@@ -18,7 +18,7 @@ type fakeModel struct {
 	logits  [][]float32
 	vectors [][]float32 // nil: no item vectors
 	popular []ncf.Popular
-	calls   int
+	failAll error // returned by ScoreAll when set
 }
 
 func (m *fakeModel) Version() string { return m.version }
@@ -48,7 +48,9 @@ func (m *fakeModel) ItemVector(i int) []float32 {
 	return m.vectors[i]
 }
 func (m *fakeModel) ScoreAll(_ context.Context, u int64) ([]float32, error) {
-	m.calls++
+	if m.failAll != nil {
+		return nil, m.failAll
+	}
 	return append([]float32(nil), m.logits[u]...), nil
 }
 func (m *fakeModel) Predict(_ context.Context, users, items []int64) ([]float32, error) {

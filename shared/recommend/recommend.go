@@ -43,7 +43,24 @@ func (s *Service) Recommend(ctx context.Context, userID string, k int, excludeSe
 		return nil, err
 	}
 	defer release()
+	// For a user the model knows, scoring and the history read are independent: run
+	// them at once, so the store's latency (a DynamoDB query) hides the model's.
+	u, modelUser := m.UserIndex(userID)
+	var scores []float32
+	scored := make(chan error, 1)
+	if modelUser {
+		go func() {
+			var err error
+			scores, err = m.ScoreAll(ctx, int64(u))
+			scored <- err
+		}()
+	}
 	seen, err := s.seen(ctx, userID)
+	if modelUser {
+		if serr := <-scored; serr != nil && err == nil {
+			err = fmt.Errorf("recommend for %q: %w", userID, serr)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -56,11 +73,7 @@ func (s *Service) Recommend(ctx context.Context, userID string, k int, excludeSe
 			}
 		}
 	}
-	if u, ok := m.UserIndex(userID); ok {
-		scores, err := m.ScoreAll(ctx, int64(u))
-		if err != nil {
-			return nil, fmt.Errorf("recommend for %q: %w", userID, err)
-		}
+	if modelUser {
 		res.Strategy, res.Confidence = StrategyNCF, ncfConfidence(len(seen))
 		res.Items = ranked(m, scores, topK(scores, k, skip), sigmoid)
 		return res, nil

@@ -170,6 +170,11 @@ func TestRecommendErrors(t *testing.T) {
 	if !errors.Is(err, errStore) {
 		t.Errorf("seen failure: %v, want it passed on", err)
 	}
+	broken := newFake()
+	broken.failAll = errors.New("onnx run failed")
+	if _, err := New(&fixedModels{m: broken}, &memStore{}, nil).Recommend(ctx, "u0", 3, true); !errors.Is(err, broken.failAll) {
+		t.Errorf("scoring failure: %v, want it passed on", err)
+	}
 	res, err := New(&fixedModels{m: newFake()}, &memStore{topErr: errStore}, nil).Recommend(ctx, "new", 2, true)
 	if err != nil || strings.Join(ids(res.Items), ",") != "i3,i1" {
 		t.Errorf("live popularity failure: %v %v, want the checkpoint's list", res, err)

@@ -44,6 +44,8 @@ def main() -> int:
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         print("skipped: no CUDA device (this benchmark is for a GPU machine)")
         return 0
+    if args.device == "cpu":
+        torch.set_num_threads(1)
     t0 = time.perf_counter()
     shape = {k: v if k == "items" else max(10, int(v * args.scale)) for k, v in ML20M.items()}
     data = create_synthetic_interactions(args.seed, shape["users"], shape["items"], shape["count"],

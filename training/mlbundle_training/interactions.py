@@ -210,11 +210,13 @@ def _json_records(path: Path) -> Iterator[tuple[str, Any]]:
     except UnicodeDecodeError as e:
         raise TrainingError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from e
     head = text.lstrip()[:1]
-    if head in ("[", "{") and not _looks_jsonl(text):
+    if path.suffix != ".jsonl" and head in ("[", "{") and not _looks_jsonl(text):
         try:
             doc = json.loads(text)
         except json.JSONDecodeError as e:
             raise TrainingError(f"{path}: malformed JSON at line {e.lineno} column {e.colno}: {e.msg}") from e
+        if isinstance(doc, dict) and "user_id" in doc:  # a one-record JSONL file
+            doc = [doc]
         if isinstance(doc, dict):
             if not isinstance(doc.get("interactions"), list):
                 raise TrainingError(f"{path}: a JSON object must hold an 'interactions' array")

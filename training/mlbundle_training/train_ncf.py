@@ -147,7 +147,8 @@ def train(cfg: NCFConfig, data: Interactions) -> NCFResult:
         all_i = torch.cat([items_t, neg])
         labels = torch.cat([torch.ones(len(users_t), device=device),
                             torch.zeros(len(neg), device=device)])
-        perm = torch.randperm(len(all_u), device=device, generator=gen)[rank::world]
+        perm = torch.randperm(len(all_u), device=device, generator=gen)
+        perm = perm[: len(perm) // world * world][rank::world]  # equal batch counts per rank
         n_batches = (len(perm) + cfg.batch_size - 1) // cfg.batch_size
         total = torch.zeros((), device=device)
         bar = tqdm(range(n_batches), desc=f"epoch {epoch}", disable=not cfg.progress or rank,

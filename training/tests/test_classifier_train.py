@@ -1,7 +1,6 @@
 """Tiny classifier fine-tune end to end through export: parity, manifest, tokenizer cases."""
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest

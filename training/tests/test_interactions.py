@@ -54,12 +54,21 @@ def test_bad_records_are_skipped_and_named(tmp_path, caplog, bad, where):
     assert "skipped 1 of 3 records" in caplog.text
 
 
+def test_one_record_jsonl_and_wrapped_object(tmp_path):
+    one = tmp_path / "one.json"
+    one.write_text(json.dumps(GOOD[0]) + "\n")
+    assert len(it.load_json(one)) == 1
+    wrapped = tmp_path / "w.json"
+    wrapped.write_text(json.dumps({"interactions": GOOD}, indent=2))
+    assert len(it.load_json(wrapped)) == 4
+
+
 def test_malformed_jsonl_line_is_named(tmp_path, caplog):
     p = tmp_path / "d.jsonl"
-    p.write_text(json.dumps(GOOD[0]) + "\n{not json\n" + json.dumps(GOOD[1]) + "\n")
+    p.write_text("{not json\n" + json.dumps(GOOD[0]) + "\n" + json.dumps(GOOD[1]) + "\n")
     with caplog.at_level(logging.WARNING):
         got = it.load_json(p)
-    assert len(got) == 2 and "line 2: malformed JSON" in caplog.text
+    assert len(got) == 2 and "line 1: malformed JSON" in caplog.text
 
 
 @pytest.mark.parametrize("content,msg", [

@@ -5,10 +5,14 @@ the manifest's thresholds) over the training code's TextClassifier with the
 weights read back from the checkpoint's model.onnx (so the very same model;
 the script checks its logits against parity.json before timing).
 
-Usage (the Go benchmark BenchmarkClassify runs it):
+Usage:
   PYTHONPATH=training HF_HUB_OFFLINE=1 $V/bin/python shared/classify/testdata/hf_peer.py \
-      CHECKPOINT_DIR --text-file F --batches 1,32 --iters 200 --threads 1
-Prints one JSON object: per batch size p50/p99 latency in ms.
+      CHECKPOINT_DIR --text-file F [--serve] [--batches 1,32 --iters 200] [--threads 1]
+Alone it prints one JSON object: per batch size p50/p99 latency in ms. With --serve (how
+the Go benchmark BenchmarkClassify runs it, so that both sides are timed alternately
+under the same machine load) it prints "ready", then answers each stdin line holding a
+batch size with the milliseconds one pipeline call on that many copies of the text took,
+wall clock and CPU time of the calling thread (the one torch thread computes there).
 """
 
 from __future__ import annotations
@@ -105,6 +109,21 @@ def percentile(xs, q):
     return float(np.percentile(np.asarray(xs) * 1e3, q))
 
 
+def serve(pipe, text: str, warmup: int) -> None:
+    """Answer each stdin line (a batch size) with one call's wall and thread-CPU milliseconds."""
+    for _ in range(warmup):
+        pipe([text], batch_size=1)
+    print("ready", flush=True)
+    for line in sys.stdin:
+        bs = int(line)
+        texts = [text] * bs
+        t, c = time.perf_counter(), time.thread_time()
+        out = pipe(texts, batch_size=bs)
+        wall, cpu = (time.perf_counter() - t) * 1e3, (time.thread_time() - c) * 1e3
+        assert len(out) == bs
+        print(f"{wall:.4f} {cpu:.4f}", flush=True)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("checkpoint", help="classifier version directory (manifest.json, model.onnx, parity.json)")
@@ -113,6 +132,7 @@ def main() -> None:
     p.add_argument("--iters", type=int, default=200, help="timed calls per batch size (batch 32 gets a quarter)")
     p.add_argument("--warmup", type=int, default=5, help="untimed calls first")
     p.add_argument("--threads", type=int, default=1, help="torch intra-op threads")
+    p.add_argument("--serve", action="store_true", help="time one call per stdin line (batch size)")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     d = Path(args.checkpoint)
@@ -133,6 +153,9 @@ def main() -> None:
     if worst > 1e-3:
         sys.exit(f"hf_peer: logits differ from parity.json by {worst}: not the same model")
     text = Path(args.text_file).read_text()
+    if args.serve:
+        serve(pipe, text, args.warmup)
+        return
     results = {}
     for bs in (int(b) for b in args.batches.split(",")):
         texts = [text] * bs
