@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -37,7 +36,7 @@ func (c *cloud) receive(t *testing.T, key string) events.SQSEvent {
 		found := false
 		for _, m := range out.Messages {
 			e.Records = append(e.Records, events.SQSMessage{MessageId: aws.ToString(m.MessageId),
-				Body: zoneEventTimes(aws.ToString(m.Body)), EventSource: "aws:sqs"})
+				Body: aws.ToString(m.Body), EventSource: "aws:sqs"})
 			found = found || strings.Contains(aws.ToString(m.Body), url.QueryEscape(key)) ||
 				strings.Contains(aws.ToString(m.Body), key)
 		}
@@ -48,14 +47,6 @@ func (c *cloud) receive(t *testing.T, key string) events.SQSEvent {
 	t.Fatalf("no S3 notification for %s within 20s", key)
 	return e
 }
-
-// zoneless matches an S3 notification eventTime without a time zone.
-var zoneless = regexp.MustCompile(`("eventTime": ?"[0-9T:.-]+)"`)
-
-// zoneEventTimes appends "Z" to eventTime values that lack a zone: moto_server writes
-// them so (AWS and LocalStack write UTC with "Z"), and aws-lambda-go's S3Event, like
-// any RFC 3339 parser, rejects them.
-func zoneEventTimes(body string) string { return zoneless.ReplaceAllString(body, `${1}Z"`) }
 
 func call(t *testing.T, rt *api.Router, method, path, query, body string) (int, map[string]any) {
 	t.Helper()

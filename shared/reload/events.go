@@ -9,13 +9,37 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 )
 
-// envelope is enough of any event to tell S3 records, SQS records and the S3
-// test event apart.
-type envelope struct {
+// notification is the part of an event that reload reads: enough to tell S3
+// records, SQS records and the S3 test event apart, and the bucket and key of each
+// S3 record. It is decoded by hand rather than as events.S3Event because that type
+// also parses eventTime, which some S3-compatible endpoints write without a time
+// zone; reload never needs the time, so such an event must not be dropped.
+type notification struct {
 	Records []struct {
 		EventSource string `json:"eventSource"`
+		EventName   string `json:"eventName"`
+		S3          struct {
+			Bucket struct {
+				Name string `json:"name"`
+			} `json:"bucket"`
+			Object struct {
+				Key string `json:"key"`
+			} `json:"object"`
+		} `json:"s3"`
 	} `json:"Records"`
 	Event string `json:"Event"`
+}
+
+// s3Event converts the S3 records of n to the aws-lambda-go type.
+func (n notification) s3Event() events.S3Event {
+	var e events.S3Event
+	for _, r := range n.Records {
+		var rec events.S3EventRecord
+		rec.EventSource, rec.EventName = r.EventSource, r.EventName
+		rec.S3.Bucket.Name, rec.S3.Object.Key = r.S3.Bucket.Name, r.S3.Object.Key
+		e.Records = append(e.Records, rec)
+	}
+	return e
 }
 
 // Handle is the Lambda entry point. It takes an S3 event, an SQS event whose
@@ -24,7 +48,7 @@ type envelope struct {
 // ReportBatchItemFailures on the event source); for a direct S3 event it returns
 // an error when a record should be retried.
 func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (*events.SQSEventResponse, error) {
-	var env envelope
+	var env notification
 	if err := json.Unmarshal(raw, &env); err != nil {
 		h.logger().WarnContext(ctx, "reload: event is not JSON, ignored", "error", err.Error())
 		return nil, nil
@@ -39,12 +63,7 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (*events.SQSE
 		resp := h.HandleSQS(ctx, e)
 		return &resp, nil
 	case len(env.Records) > 0 && env.Records[0].EventSource == "aws:s3":
-		var e events.S3Event
-		if err := json.Unmarshal(raw, &e); err != nil {
-			h.logger().WarnContext(ctx, "reload: malformed S3 event, ignored", "error", err.Error())
-			return nil, nil
-		}
-		return nil, h.HandleS3(ctx, e)
+		return nil, h.HandleS3(ctx, env.s3Event())
 	case env.Event == "s3:TestEvent":
 		h.logger().InfoContext(ctx, "reload: S3 test event ignored")
 	default:
@@ -75,9 +94,8 @@ func (h *Handler) HandleS3(ctx context.Context, e events.S3Event) error {
 func (h *Handler) HandleSQS(ctx context.Context, e events.SQSEvent) events.SQSEventResponse {
 	var resp events.SQSEventResponse
 	for _, msg := range e.Records {
-		var env envelope
-		var s3e events.S3Event
-		if err := json.Unmarshal([]byte(msg.Body), &env); err != nil || json.Unmarshal([]byte(msg.Body), &s3e) != nil {
+		var env notification
+		if err := json.Unmarshal([]byte(msg.Body), &env); err != nil {
 			h.logger().WarnContext(ctx, "reload: SQS message is not an S3 event, dropped", "message_id", msg.MessageId)
 			continue
 		}
@@ -85,7 +103,7 @@ func (h *Handler) HandleSQS(ctx context.Context, e events.SQSEvent) events.SQSEv
 			h.logger().InfoContext(ctx, "reload: S3 test event ignored", "message_id", msg.MessageId)
 			continue
 		}
-		if err := h.HandleS3(ctx, s3e); err != nil {
+		if err := h.HandleS3(ctx, env.s3Event()); err != nil {
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: msg.MessageId})
 		}
 	}

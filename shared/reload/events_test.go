@@ -102,6 +102,19 @@ func TestHandleEvents(t *testing.T) {
 			t.Errorf("Handle = %v, want the transient error", err)
 		}
 	})
+	t.Run("eventTime without a time zone is still processed", func(t *testing.T) {
+		r := newRig(t)
+		copyFixture(t, r.store.Root)
+		raw := `{"Records":[{"eventSource":"aws:s3","eventName":"ObjectCreated:Put",` +
+			`"eventTime":"2026-11-26T01:02:03.456","s3":{"bucket":{"name":"mlbundle-models"},` +
+			`"object":{"key":"models/ncf/tiny-v1/manifest.json"}}}]}`
+		if _, err := r.h.Handle(ctx, json.RawMessage(raw)); err != nil {
+			t.Fatalf("Handle = %v", err)
+		}
+		if got := r.active(t, checkpoint.NCF); got != "tiny-v1" {
+			t.Errorf("active = %q, want tiny-v1", got)
+		}
+	})
 	for _, name := range []string{"reload-sqs-s3-test-event.json", "reload-s3-not-manifest.json"} {
 		t.Run(name, func(t *testing.T) {
 			r := newRig(t)
