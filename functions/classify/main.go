@@ -47,7 +47,8 @@ func run(ctx context.Context) error {
 	store, pointer := modelstore.Open(modelstore.Settings{Dir: cfg.ModelsDir, Bucket: cfg.ModelsBucket,
 		Prefix: cfg.ModelsPrefix, ActiveTable: cfg.ActiveTable, S3: cfg.S3(aws), Dynamo: cfg.DynamoDB(aws)})
 	cache := modelstore.NewCache(modelstore.CacheConfig{Kind: checkpoint.Classifier, Store: store, Pointer: pointer,
-		Dir: os.TempDir() + "/models", TTL: cfg.ModelTTL, Logger: log}, classify.Loader(opts), (*classify.Model).Close)
+		Dir: os.TempDir() + "/models", TTL: cfg.ModelTTL, Logger: log, Skip: modelstore.ClassifierSkip(opts.FP32)},
+		classify.Loader(opts), (*classify.Model).Close)
 	_ = cache.Warm(ctx, modelstore.DefaultWarmBudget) // logged; the first request retries
 	rt := api.NewRouter(api.WithAuth(cfg.Auth()), api.WithLogger(log))
 	classify.NewHandler(cache).Register(rt)

@@ -51,6 +51,13 @@ func NewAPI(scope constructs.Construct, id string, fns map[string]awslambda.Func
 		CreateDefaultStage: jsii.Bool(false),
 		DefaultAuthorizer:  authorizer,
 	})
+	a.addRoutes(fns)
+	a.Stage = newStage(c, a.HTTPAPI, props)
+	return a
+}
+
+// addRoutes adds every route of the function table; public ones skip the authorizer.
+func (a *API) addRoutes(fns map[string]awslambda.Function) {
 	for _, f := range functions {
 		if len(f.routes) == 0 {
 			continue
@@ -68,8 +75,12 @@ func NewAPI(scope constructs.Construct, id string, fns map[string]awslambda.Func
 			a.HTTPAPI.AddRoutes(opts)
 		}
 	}
-	a.Stage = awsapigatewayv2.NewHttpStage(c, jsii.String("Default"), &awsapigatewayv2.HttpStageProps{
-		HttpApi:    a.HTTPAPI,
+}
+
+// newStage is the throttled $default stage, writing a JSON access log.
+func newStage(scope constructs.Construct, api awsapigatewayv2.HttpApi, props *StackProps) awsapigatewayv2.HttpStage {
+	stage := awsapigatewayv2.NewHttpStage(scope, jsii.String("Default"), &awsapigatewayv2.HttpStageProps{
+		HttpApi:    api,
 		StageName:  jsii.String("$default"),
 		AutoDeploy: jsii.Bool(true),
 		Throttle: &awsapigatewayv2.ThrottleSettings{
@@ -77,16 +88,16 @@ func NewAPI(scope constructs.Construct, id string, fns map[string]awslambda.Func
 			BurstLimit: jsii.Number(props.ThrottleBurst),
 		},
 	})
-	accessLogs := awslogs.NewLogGroup(c, jsii.String("AccessLogs"), &awslogs.LogGroupProps{
+	accessLogs := awslogs.NewLogGroup(scope, jsii.String("AccessLogs"), &awslogs.LogGroupProps{
 		Retention:     props.LogRetention,
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
-	cfn := a.Stage.Node().DefaultChild().(awsapigatewayv2.CfnStage)
+	cfn := stage.Node().DefaultChild().(awsapigatewayv2.CfnStage)
 	cfn.SetAccessLogSettings(&awsapigatewayv2.CfnStage_AccessLogSettingsProperty{
 		DestinationArn: accessLogs.LogGroupArn(),
 		Format:         jsii.String(accessLogFormat),
 	})
-	return a
+	return stage
 }
 
 func optional(s string) *string {

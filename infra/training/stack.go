@@ -48,31 +48,10 @@ type Stack struct {
 func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
 	stack := awscdk.NewStack(scope, &id, &props.StackProps)
 	s := &Stack{Stack: stack}
-	vpc := awsec2.NewVpc(stack, jsii.String("Vpc"), &awsec2.VpcProps{
-		MaxAzs:      jsii.Number(2),
-		NatGateways: jsii.Number(0),
-		SubnetConfiguration: &[]*awsec2.SubnetConfiguration{{
-			Name: jsii.String("public"), SubnetType: awsec2.SubnetType_PUBLIC, CidrMask: jsii.Number(24),
-		}},
-		GatewayEndpoints: &map[string]*awsec2.GatewayVpcEndpointOptions{
-			"S3":       {Service: awsec2.GatewayVpcEndpointAwsService_S3()},
-			"DynamoDB": {Service: awsec2.GatewayVpcEndpointAwsService_DYNAMODB()},
-		},
-	})
+	vpc := newVPC(stack)
 	s.Spot = computeEnvironment(stack, "GpuSpot", vpc, true, props)
 	s.OnDemand = computeEnvironment(stack, "GpuOnDemand", vpc, false, props)
-	s.Queue = awsbatch.NewJobQueue(stack, jsii.String("Queue"), &awsbatch.JobQueueProps{
-		ComputeEnvironments: &[]*awsbatch.OrderedComputeEnvironment{
-			{ComputeEnvironment: s.Spot, Order: jsii.Number(1)},
-			{ComputeEnvironment: s.OnDemand, Order: jsii.Number(2)},
-		},
-		JobStateTimeLimitActions: &[]*awsbatch.JobStateTimeLimitAction{{
-			Action:  awsbatch.JobStateTimeLimitActionsAction_CANCEL,
-			State:   awsbatch.JobStateTimeLimitActionsState_RUNNABLE,
-			Reason:  awsbatch.JobStateTimeLimitActionsReason_INSUFFICIENT_INSTANCE_CAPACITY,
-			MaxTime: awscdk.Duration_Hours(jsii.Number(6)),
-		}},
-	})
+	s.Queue = newQueue(stack, s.Spot, s.OnDemand)
 	s.JobRole = jobRole(stack, props)
 	s.JobDefinition = jobDefinition(stack, s.JobRole, props)
 	s.Schedule = awsevents.NewRule(stack, jsii.String("Retrain"), &awsevents.RuleProps{
@@ -86,6 +65,39 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
 	awscdk.NewCfnOutput(stack, jsii.String("JobQueue"), &awscdk.CfnOutputProps{Value: s.Queue.JobQueueArn()})
 	awscdk.NewCfnOutput(stack, jsii.String("JobDefinition"), &awscdk.CfnOutputProps{Value: s.JobDefinition.JobDefinitionArn()})
 	return s
+}
+
+// newVPC has public subnets only (no NAT gateway to pay for; the instances take no inbound
+// traffic) and gateway endpoints that keep S3 and DynamoDB traffic inside AWS.
+func newVPC(stack awscdk.Stack) awsec2.Vpc {
+	return awsec2.NewVpc(stack, jsii.String("Vpc"), &awsec2.VpcProps{
+		MaxAzs:      jsii.Number(2),
+		NatGateways: jsii.Number(0),
+		SubnetConfiguration: &[]*awsec2.SubnetConfiguration{{
+			Name: jsii.String("public"), SubnetType: awsec2.SubnetType_PUBLIC, CidrMask: jsii.Number(24),
+		}},
+		GatewayEndpoints: &map[string]*awsec2.GatewayVpcEndpointOptions{
+			"S3":       {Service: awsec2.GatewayVpcEndpointAwsService_S3()},
+			"DynamoDB": {Service: awsec2.GatewayVpcEndpointAwsService_DYNAMODB()},
+		},
+	})
+}
+
+// newQueue tries the spot environment first and the on-demand one second; a job that
+// waits 6 hours for capacity that never comes is cancelled.
+func newQueue(stack awscdk.Stack, spot, onDemand awsbatch.IComputeEnvironment) awsbatch.JobQueue {
+	return awsbatch.NewJobQueue(stack, jsii.String("Queue"), &awsbatch.JobQueueProps{
+		ComputeEnvironments: &[]*awsbatch.OrderedComputeEnvironment{
+			{ComputeEnvironment: spot, Order: jsii.Number(1)},
+			{ComputeEnvironment: onDemand, Order: jsii.Number(2)},
+		},
+		JobStateTimeLimitActions: &[]*awsbatch.JobStateTimeLimitAction{{
+			Action:  awsbatch.JobStateTimeLimitActionsAction_CANCEL,
+			State:   awsbatch.JobStateTimeLimitActionsState_RUNNABLE,
+			Reason:  awsbatch.JobStateTimeLimitActionsReason_INSUFFICIENT_INSTANCE_CAPACITY,
+			MaxTime: awscdk.Duration_Hours(jsii.Number(6)),
+		}},
+	})
 }
 
 // computeEnvironment is a GPU environment that scales to zero between jobs.

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -150,6 +151,48 @@ func TestHandlerNoModel(t *testing.T) {
 			}
 			if !strings.Contains(resp.Body, tc.code) || strings.Contains(resp.Body, "fire") || strings.Contains(resp.Body, "bucket") {
 				t.Errorf("body %s: want code %s and no internal detail", resp.Body, tc.code)
+			}
+		})
+	}
+}
+
+func TestHandlerLimits(t *testing.T) {
+	m, _ := fakeModel(t, 32)
+	rt := router(fakeModels{model: m})
+	body := func(v any) string {
+		data, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data)
+	}
+	texts := func(n int) []string { return slices.Repeat([]string{"oil"}, n) }
+	tests := []struct {
+		name   string
+		body   string
+		status int
+		want   string
+	}{
+		{"64 texts", body(map[string]any{"texts": texts(MaxTexts)}), 200, `"model_version"`},
+		{"65 texts", body(map[string]any{"texts": texts(MaxTexts + 1)}), 413, "limit is 64"},
+		{"text at the byte limit", body(map[string]any{"text": strings.Repeat("oil ", MaxTextBytes/4)}), 200, `"truncated":true`},
+		{"text over the byte limit", body(map[string]any{"text": strings.Repeat("a", MaxTextBytes+1)}), 413, "text is 16385 bytes"},
+		{"empty texts", `{"texts": []}`, 400, "texts\\\" is empty"},
+		{"whitespace text in batch", `{"texts": ["oil", " \n\t"]}`, 400, "texts[1] is empty"},
+		{"wrong element type", `{"texts": ["oil", 3]}`, 400, "texts"},
+		{"no text", `{"top_k": 1}`, 400, "is required"},
+		{"null text", `{"text": null}`, 400, "is required"},
+		{"fractional top_k", `{"text": "oil", "top_k": 1.5}`, 400, "top_k"},
+		{"negative threshold", `{"text": "oil", "threshold": -0.1}`, 400, "threshold"},
+		// JSON decoding turns a lone surrogate into U+FFFD, which the tokenizer drops
+		{"lone surrogate escape", `{"text": "\ud800"}`, 200, `"labels":[]`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			rt.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/v1/classify", strings.NewReader(tc.body)))
+			if rec.Code != tc.status || !strings.Contains(rec.Body.String(), tc.want) {
+				t.Errorf("got %d %s, want %d containing %s", rec.Code, rec.Body.String(), tc.status, tc.want)
 			}
 		})
 	}

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .evaluate_ncf import full_metrics, make_eval_set, popularity_metrics, sampled_metrics
+from .evaluate_ncf import make_eval_set, popularity_metrics
 from .interactions import load_movielens
 from .metrics import full_ranking, sampled_ranking
 from .ncf_model import NCF, NCFShape

@@ -5,7 +5,8 @@ or a local store root). Data: ``DATA_URI`` or, per job, ``NCF_DATA_URI`` /
 ``CLASSIFIER_DATA_URI`` - a local path, ``s3://bucket/key`` (a key ending in ``/`` is a
 folder), ``dynamodb://<table>`` (NCF) or ``synthetic`` (NCF). Optional hyper-parameters:
 ``NCF_EPOCHS``, ``NCF_BATCH_SIZE``, ``NCF_LR``, ``NCF_VARIANT``, ``NCF_FACTORS``,
-``NCF_LAYERS`` (comma-separated), ``NCF_NEGATIVES``, ``NCF_SPLIT``, ``NCF_VERSION``,
+``NCF_LAYERS`` (comma-separated), ``NCF_NEGATIVES``, ``NCF_SPLIT``,
+``NCF_SINGLE_INTERACTION`` (``error`` | ``train-only``), ``NCF_VERSION``,
 ``CLASSIFIER_EPOCHS``, ``CLASSIFIER_BATCH_SIZE``, ``CLASSIFIER_LR``, ``CLASSIFIER_MAX_LENGTH``,
 ``CLASSIFIER_VERSION``, ``SEED``, ``DEVICE``. Every problem in the configuration is reported at
 once. Checkpoints are built in a staging folder and then published, manifest last.
@@ -44,6 +45,7 @@ _NCF_VARS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "NCF_LR": ("lr", float), "NCF_VARIANT": ("variant", str), "NCF_FACTORS": ("factors", int),
     "NCF_LAYERS": ("layers", lambda s: [int(x) for x in s.split(",")]),
     "NCF_NEGATIVES": ("negatives", int), "NCF_SPLIT": ("split", str),
+    "NCF_SINGLE_INTERACTION": ("single_interaction", str),
     "NCF_VERSION": ("version", str), "SEED": ("seed", int), "DEVICE": ("device", str),
 }
 _CLS_VARS: dict[str, tuple[str, Callable[[str], Any]]] = {
@@ -95,6 +97,7 @@ def fetch(uri: str, workdir: Path) -> str:
     from .publish import parse_s3
 
     bucket, key = parse_s3(uri)
+    workdir.mkdir(parents=True, exist_ok=True)
     s3 = client("s3")
     try:
         if uri.endswith("/"):
@@ -119,7 +122,7 @@ def run_ncf(cfg: JobConfig, stage: Path) -> Path:
     from .train_ncf import NCFConfig, train
 
     ncfg = NCFConfig(**{**cfg.ncf, "output_dir": str(stage), "progress": False})
-    src = fetch(cfg.ncf_data, stage)
+    src = fetch(cfg.ncf_data, stage / "input")
     data = (create_synthetic_interactions(ncfg.seed) if src == "synthetic"
             else load_interactions(src))
     result = train(ncfg, data)
@@ -132,7 +135,7 @@ def run_classifier(cfg: JobConfig, stage: Path) -> Path:
     from .train_classifier import ClassifierConfig, run
 
     ccfg = ClassifierConfig(**{**cfg.classifier, "output_dir": str(stage),
-                               "data": fetch(cfg.classifier_data, stage)})
+                               "data": fetch(cfg.classifier_data, stage / "input")})
     return Path(run(ccfg))
 
 

@@ -107,6 +107,55 @@ def _adam(model: torch.nn.Module, lr: float) -> torch.optim.Optimizer:
         return torch.optim.Adam(model.parameters(), lr=lr)
 
 
+def epoch_samples(users: torch.Tensor, items: torch.Tensor, keys: torch.Tensor, num_items: int,
+                  negatives: int, seed: int, rank: int = 0, world: int = 1
+                  ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """One epoch's shuffled (user, item, label) tensors: positives + fresh negatives.
+
+    Every rank draws the same negatives and permutation (same seed) and keeps its share, cut
+    to equal lengths so that DDP ranks run the same number of steps.
+    """
+    gen = make_generator(users.device, seed)
+    neg = sample_negatives(users, keys, num_items, negatives, gen).reshape(-1)
+    all_u = torch.cat([users, users.repeat_interleave(negatives)])
+    all_i = torch.cat([items, neg])
+    labels = torch.cat([torch.ones(len(users), device=users.device),
+                        torch.zeros(len(neg), device=users.device)])
+    perm = torch.randperm(len(all_u), device=users.device, generator=gen)
+    perm = perm[: len(perm) // world * world][rank::world]
+    return all_u[perm], all_i[perm], labels[perm]
+
+
+def run_epoch(net: torch.nn.Module, opt: torch.optim.Optimizer,
+              triples: tuple[torch.Tensor, torch.Tensor, torch.Tensor], cfg: NCFConfig,
+              epoch: int, progress: bool = True) -> tuple[float, int]:
+    """Train one epoch over pre-shuffled triples in slices; returns (mean loss, samples)."""
+    users, items, labels = triples
+    device = users.device
+    amp = device.type == "cuda"
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    net.train()
+    n_batches = (len(users) + cfg.batch_size - 1) // cfg.batch_size
+    total = torch.zeros((), device=device)
+    bar = tqdm(range(n_batches), desc=f"epoch {epoch}", disable=not progress, leave=False,
+               mininterval=1.0)
+    for b in bar:
+        sl = slice(b * cfg.batch_size, (b + 1) * cfg.batch_size)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+            loss = loss_fn(net(users[sl], items[sl]).float(), labels[sl])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        total += loss.detach()
+        if b % 10 == 9:  # the loss every 10 batches: progress bar and debug log
+            value = float(loss.detach())
+            bar.set_postfix(loss=f"{value:.4f}")
+            log.debug("epoch %d batch %d loss %.5f", epoch, b + 1, value)
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    return float(total) / max(1, n_batches), len(users)
+
+
 def train(cfg: NCFConfig, data: Interactions) -> NCFResult:
     """Train on ``data`` with ``cfg``; returns the best epoch's model and metrics."""
     if cfg.epochs < 1 or cfg.batch_size < 1 or cfg.negatives < 1 or cfg.lr <= 0:
@@ -128,50 +177,24 @@ def train(cfg: NCFConfig, data: Interactions) -> NCFResult:
         net = torch.nn.parallel.DistributedDataParallel(
             model, device_ids=[device.index] if device.type == "cuda" else None)
     opt = _adam(model, cfg.lr)
-    loss_fn = torch.nn.BCEWithLogitsLoss()
     users_t = torch.as_tensor(tr_u, device=device)
     items_t = torch.as_tensor(tr_i, device=device)
     keys = positive_keys(users_t, items_t, data.num_items)
     ev = make_eval_set(va_u, va_i, data.users, data.items, data.num_items, device,
                        cfg.eval_negatives, seed=cfg.seed + 7919)
-    amp = device.type == "cuda"
     history: list[dict[str, Any]] = []
     best: tuple[float, float] = (-1.0, -1.0)
     best_state, best_epoch, rates = None, 0, []
     for epoch in range(1, cfg.epochs + 1):
-        model.train()
         t0 = time.perf_counter()
-        gen = make_generator(device, cfg.seed * 100003 + epoch)
-        neg = sample_negatives(users_t, keys, data.num_items, cfg.negatives, gen).reshape(-1)
-        all_u = torch.cat([users_t, users_t.repeat_interleave(cfg.negatives)])
-        all_i = torch.cat([items_t, neg])
-        labels = torch.cat([torch.ones(len(users_t), device=device),
-                            torch.zeros(len(neg), device=device)])
-        perm = torch.randperm(len(all_u), device=device, generator=gen)
-        perm = perm[: len(perm) // world * world][rank::world]  # equal batch counts per rank
-        n_batches = (len(perm) + cfg.batch_size - 1) // cfg.batch_size
-        total = torch.zeros((), device=device)
-        bar = tqdm(range(n_batches), desc=f"epoch {epoch}", disable=not cfg.progress or rank,
-                   leave=False, mininterval=1.0)
-        for b in bar:
-            idx = perm[b * cfg.batch_size:(b + 1) * cfg.batch_size]
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
-                loss = loss_fn(net(all_u[idx], all_i[idx]).float(), labels[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            total += loss.detach()
-            if b % 10 == 9:
-                value = float(loss.detach())
-                bar.set_postfix(loss=f"{value:.4f}")
-                log.debug("epoch %d batch %d loss %.5f", epoch, b + 1, value)
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
+        triples = epoch_samples(users_t, items_t, keys, data.num_items, cfg.negatives,
+                                cfg.seed * 100003 + epoch, rank, world)
+        mean_loss, n_samples = run_epoch(net, opt, triples, cfg, epoch, progress=cfg.progress and not rank)
         secs = time.perf_counter() - t0
-        rates.append(len(perm) * world / secs)
+        rates.append(n_samples * world / secs)
         if rank:
             continue
-        rec = {"event": "epoch", "epoch": epoch, "loss": round(float(total) / max(1, n_batches), 6),
+        rec = {"event": "epoch", "epoch": epoch, "loss": round(mean_loss, 6),
                "seconds": round(secs, 3), "samples_per_s": round(rates[-1], 1),
                **{k: round(v, 6) for k, v in sampled_metrics(model, ev, cfg.top_k).items()}}
         history.append(rec)

@@ -37,3 +37,34 @@ def test_bad_job_exits_2(tmp_path, capsys):
     assert "DATA_URI is required" in capsys.readouterr().err
     assert main({"JOB": "ncf", "OUTPUT_URI": str(tmp_path), "DATA_URI": str(tmp_path / "x.json")}) == 2
     assert not list(tmp_path.glob("**/manifest.json"))
+
+
+def test_s3_in_s3_out(tmp_path, aws_endpoint, capsys):
+    import uuid
+
+    from mlbundle_training.dynamo import client
+    from mlbundle_training.interactions import write_jsonl
+    from mlbundle_training.synthetic import create_synthetic_interactions
+
+    s3 = client("s3")
+    bucket = f"mlbundle-job-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    data = tmp_path / "interactions.jsonl"
+    write_jsonl(create_synthetic_interactions(seed=3, users=60, items=50, count=1000), data)
+    s3.upload_file(str(data), bucket, "data/interactions.jsonl")
+    env = {"JOB": "ncf", "DATA_URI": f"s3://{bucket}/data/interactions.jsonl",
+           "OUTPUT_URI": f"s3://{bucket}/models/", "NCF_EPOCHS": "1", "NCF_VERSION": "s3-v1",
+           "NCF_LAYERS": "16,8", "NCF_FACTORS": "4"}
+    assert main(env) == 0
+    assert capsys.readouterr().out.strip() == f"s3://{bucket}/models/ncf/s3-v1/"
+    body = s3.get_object(Bucket=bucket, Key="models/ncf/s3-v1/manifest.json")["Body"].read()
+    import json
+
+    manifest = json.loads(body)
+    assert manifest["data"]["interactions"] == 1000
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="models/ncf/s3-v1/")["Contents"]}
+    assert {f"models/ncf/s3-v1/{n}" for n in manifest["files"]} | {"models/ncf/s3-v1/manifest.json"} == keys
+    env["DATA_URI"] = f"s3://{bucket}/data/missing.jsonl"
+    env["NCF_VERSION"] = "s3-v2"
+    assert main(env) == 2
+    assert "cannot download" in capsys.readouterr().err

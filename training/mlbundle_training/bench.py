@@ -1,0 +1,25 @@
+"""Benchmarks: ``python -m mlbundle_training.bench {ncf,classifier} [flags]``.
+
+``ncf``: see :mod:`mlbundle_training.bench_ncf`; ``classifier``: see
+:mod:`mlbundle_training.bench_classifier`. Numbers go to docs/benchmarks.md by hand.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+BENCHES = {"ncf": "mlbundle_training.bench_ncf", "classifier": "mlbundle_training.bench_classifier"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Dispatch to one benchmark's ``main`` with the remaining arguments."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] not in BENCHES:
+        print(f"usage: python -m mlbundle_training.bench {{{','.join(BENCHES)}}} [flags]", file=sys.stderr)
+        return 2
+    return importlib.import_module(BENCHES[args[0]]).main(args[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
