@@ -55,7 +55,9 @@ func run(ctx context.Context) error {
 		Dir: os.TempDir() + "/models", TTL: cfg.ModelTTL, Logger: log}, ncf.Loader(onnx.Options{}), (*ncf.Model).Close)
 	_ = cache.Warm(ctx, modelstore.DefaultWarmBudget) // logged; the first request retries
 	rt := api.NewRouter(api.WithAuth(cfg.Auth()), api.WithLogger(log))
-	svc := recommend.New(recommend.FromCache(cache), seen, metrics.New(os.Stdout, cfg.FunctionName))
+	svc := recommend.New(recommend.FromCache(cache), seen, metrics.New(os.Stdout, cfg.FunctionName),
+		recommend.OverlapReads(cfg.UsesDynamo())) // hide DynamoDB's latency behind the model
+
 	recommend.NewHandler(svc).Register(rt)
 	lambda.Start(rt.Lambda)
 	return nil

@@ -2,6 +2,7 @@ package recommend
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 
@@ -43,24 +44,8 @@ func (s *Service) Recommend(ctx context.Context, userID string, k int, excludeSe
 		return nil, err
 	}
 	defer release()
-	// For a user the model knows, scoring and the history read are independent: run
-	// them at once, so the store's latency (a DynamoDB query) hides the model's.
 	u, modelUser := m.UserIndex(userID)
-	var scores []float32
-	scored := make(chan error, 1)
-	if modelUser {
-		go func() {
-			var err error
-			scores, err = m.ScoreAll(ctx, int64(u))
-			scored <- err
-		}()
-	}
-	seen, err := s.seen(ctx, userID)
-	if modelUser {
-		if serr := <-scored; serr != nil && err == nil {
-			err = fmt.Errorf("recommend for %q: %w", userID, serr)
-		}
-	}
+	scores, seen, err := s.scoreAndRead(ctx, m, userID, u, modelUser)
 	if err != nil {
 		return nil, err
 	}
@@ -94,6 +79,31 @@ func (s *Service) Recommend(ctx context.Context, userID string, k int, excludeSe
 	}
 	s.coldStart(ctx, res, len(seen), len(known))
 	return res, nil
+}
+
+// scoreAndRead scores every item for a user the model knows (scores nil otherwise) and
+// reads the user's history, one after the other or, with OverlapReads, at once.
+func (s *Service) scoreAndRead(ctx context.Context, m Model, userID string, u int, modelUser bool) ([]float32, map[string]struct{}, error) {
+	if !modelUser {
+		seen, err := s.seen(ctx, userID)
+		return nil, seen, err
+	}
+	var scores []float32
+	scored := make(chan error, 1)
+	score := func() {
+		var err error
+		if scores, err = m.ScoreAll(ctx, int64(u)); err != nil {
+			err = fmt.Errorf("recommend for %q: %w", userID, err)
+		}
+		scored <- err
+	}
+	if s.overlap {
+		go score()
+	} else {
+		score()
+	}
+	seen, err := s.seen(ctx, userID)
+	return scores, seen, errors.Join(<-scored, err)
 }
 
 // coldStart logs and counts a call for a user the model does not know.

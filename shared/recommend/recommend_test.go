@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math"
 	"strings"
@@ -56,35 +57,37 @@ func TestRecommendStrategies(t *testing.T) {
 		{"no vectors: popular", "knn", 2, true, func(m *fakeModel) { m.vectors = nil }, []string{"fresh", "i3"}, StrategyPopular, true, 0.25 * 130 / 180},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			m := newFake()
-			if tc.model != nil {
-				tc.model(m)
-			}
-			models := &fixedModels{m: m}
-			svc := New(models, store, nil)
-			res, err := svc.Recommend(context.Background(), tc.user, tc.k, tc.exclude)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := strings.Join(ids(res.Items), ","); got != strings.Join(tc.want, ",") {
-				t.Errorf("items = %s, want %s", got, strings.Join(tc.want, ","))
-			}
-			if res.Strategy != tc.strategy || res.ColdStart != tc.cold {
-				t.Errorf("strategy %s cold %v, want %s %v", res.Strategy, res.ColdStart, tc.strategy, tc.cold)
-			}
-			if !near(res.Confidence, tc.conf) || res.Confidence < 0 || res.Confidence > 1 {
-				t.Errorf("confidence = %v, want %v", res.Confidence, tc.conf)
-			}
-			for r, it := range res.Items {
-				if it.Rank != r+1 || (r > 0 && it.Score > res.Items[r-1].Score) {
-					t.Errorf("item %d: rank %d score %v after %v", r, it.Rank, it.Score, res.Items[max(r-1, 0)].Score)
+		for _, overlap := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s overlap=%v", tc.name, overlap), func(t *testing.T) {
+				m := newFake()
+				if tc.model != nil {
+					tc.model(m)
 				}
-			}
-			if res.ModelVersion != "v-test" || models.released != 1 {
-				t.Errorf("version %q released %d times", res.ModelVersion, models.released)
-			}
-		})
+				models := &fixedModels{m: m}
+				svc := New(models, store, nil, OverlapReads(overlap))
+				res, err := svc.Recommend(context.Background(), tc.user, tc.k, tc.exclude)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := strings.Join(ids(res.Items), ","); got != strings.Join(tc.want, ",") {
+					t.Errorf("items = %s, want %s", got, strings.Join(tc.want, ","))
+				}
+				if res.Strategy != tc.strategy || res.ColdStart != tc.cold {
+					t.Errorf("strategy %s cold %v, want %s %v", res.Strategy, res.ColdStart, tc.strategy, tc.cold)
+				}
+				if !near(res.Confidence, tc.conf) || res.Confidence < 0 || res.Confidence > 1 {
+					t.Errorf("confidence = %v, want %v", res.Confidence, tc.conf)
+				}
+				for r, it := range res.Items {
+					if it.Rank != r+1 || (r > 0 && it.Score > res.Items[r-1].Score) {
+						t.Errorf("item %d: rank %d score %v after %v", r, it.Rank, it.Score, res.Items[max(r-1, 0)].Score)
+					}
+				}
+				if res.ModelVersion != "v-test" || models.released != 1 {
+					t.Errorf("version %q released %d times", res.ModelVersion, models.released)
+				}
+			})
+		}
 	}
 }
 
@@ -172,8 +175,11 @@ func TestRecommendErrors(t *testing.T) {
 	}
 	broken := newFake()
 	broken.failAll = errors.New("onnx run failed")
-	if _, err := New(&fixedModels{m: broken}, &memStore{}, nil).Recommend(ctx, "u0", 3, true); !errors.Is(err, broken.failAll) {
-		t.Errorf("scoring failure: %v, want it passed on", err)
+	for _, overlap := range []bool{false, true} {
+		svc := New(&fixedModels{m: broken}, &memStore{seenErr: errStore}, nil, OverlapReads(overlap))
+		if _, err := svc.Recommend(ctx, "u0", 3, true); !errors.Is(err, broken.failAll) || !errors.Is(err, errStore) {
+			t.Errorf("scoring and store failure (overlap %v): %v, want both passed on", overlap, err)
+		}
 	}
 	res, err := New(&fixedModels{m: newFake()}, &memStore{topErr: errStore}, nil).Recommend(ctx, "new", 2, true)
 	if err != nil || strings.Join(ids(res.Items), ",") != "i3,i1" {

@@ -50,22 +50,28 @@ def bench_augment(args) -> dict:
     data, _ = convert_reuters(args.data)
     sub = _subset(data, args.top, args.samples, 0)
     rows = []
+    n_train = len(sub.samples) - round(0.25 * len(sub.samples))
+    # control: no augmentation but as many optimizer steps as the augmented run
+    settings = [(0, args.epochs), (args.target, args.epochs),
+                (0, round(args.epochs * max(args.target, n_train) / n_train))]
+    settings = {"none": settings[:2], "also": settings, "only": settings[2:]}[args.control]
     for seed in range(args.seeds):
-        for target in (0, args.target):
-            cfg = ClassifierConfig(data=args.data, epochs=args.epochs, max_length=args.max_length,
+        for target, epochs in settings:
+            cfg = ClassifierConfig(data=args.data, epochs=epochs, max_length=args.max_length,
                                    val_fraction=0.25, augment_target=target, seed=seed, threads=args.threads,
                                    lr=args.lr)
             t = time.perf_counter()
             res = train(cfg, sub)
-            rows.append({"seed": seed, "augment_target": target, "train": res.data_summary["augmented_to"],
+            rows.append({"seed": seed, "augment_target": target, "epochs": epochs,
+                         "train": res.data_summary["augmented_to"],
                          "micro_f1": round(res.metrics["micro_f1"], 4), "macro_f1": round(res.metrics["macro_f1"], 4),
                          "micro_f1@0.5": round(res.metrics["micro_f1@0.5"], 4),
                          "seconds": round(time.perf_counter() - t, 1)})
             log.info("%s", json.dumps(rows[-1]))
     mean = {}
-    for target in (0, args.target):
-        sel = [r for r in rows if r["augment_target"] == target]
-        mean[str(target)] = {k: round(float(np.mean([r[k] for r in sel])), 4)
+    for target, epochs in settings:
+        sel = [r for r in rows if (r["augment_target"], r["epochs"]) == (target, epochs)]
+        mean[f"augment_target={target},epochs={epochs}"] = {k: round(float(np.mean([r[k] for r in sel])), 4)
                              for k in ("micro_f1", "macro_f1", "micro_f1@0.5")}
     return {"bench": "augment", "subset": {"samples": len(sub.samples), "labels": len(sub.taxonomy)},
             "epochs": args.epochs, "max_length": args.max_length, "runs": rows, "mean": mean}
@@ -111,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--top", type=int, default=8, help="most frequent codes kept (augment)")
     p.add_argument("--target", type=int, default=600, help="augmentation target size (augment)")
     p.add_argument("--seeds", type=int, default=3, help="seeds per setting (augment)")
+    p.add_argument("--control", choices=("none", "also", "only"), default="also",
+                   help="augment: runs without augmentation for as many steps as the augmented run")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if not Path(args.data).is_dir():

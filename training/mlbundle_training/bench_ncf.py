@@ -125,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--throughput-batches", type=lambda s: [int(x) for x in s.split(",")],
                     default=[256, 1024, 4096], help="batch sizes of the throughput comparison")
     ap.add_argument("--skip-quality", action="store_true", help="throughput only")
+    ap.add_argument("--skip-throughput", action="store_true", help="quality only")
     args = ap.parse_args(argv)
     path = Path(args.data) / "ml-100k" / "u.data"
     if not path.is_file():
@@ -154,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         for name, m, note in rows:
             print(f"| {name} | {m['hr@10']:.4f} | {m['ndcg@10']:.4f} | {m['full_hr@10']:.4f} | "
                   f"{m['full_ndcg@10']:.4f} | {note} |")
-    throughput(data, tr_u, tr_i, args)
+    if not args.skip_throughput:
+        throughput(data, tr_u, tr_i, args)
     return 0
 
 

@@ -68,3 +68,17 @@ def test_s3_in_s3_out(tmp_path, aws_endpoint, capsys):
     env["NCF_VERSION"] = "s3-v2"
     assert main(env) == 2
     assert "cannot download" in capsys.readouterr().err
+
+
+def test_dockerfile_refers_to_real_paths():
+    import importlib
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "Dockerfile").read_text()
+    for line in re.findall(r"^COPY (.+) \S+$", text, re.M):
+        for src in line.split():
+            assert (root / src).exists(), src
+    module = re.search(r'ENTRYPOINT \["python", "-m", "([\w.]+)"\]', text).group(1)
+    assert callable(importlib.import_module(module).main)

@@ -108,3 +108,30 @@ def test_single_interaction_users_fail_under_leave_one_out(data):
                           np.ones(3, np.float32), ["a", "b"], ["x", "y", "z"])
     with pytest.raises(TrainingError, match=r"single interaction \(b\)"):
         train(NCFConfig(epochs=1, progress=False), lonely)
+
+
+def test_ddp_two_cpu_ranks(tmp_path):
+    """torchrun with two gloo ranks: same step count per rank, rank 0 evaluates."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = tmp_path / "ddp.py"
+    script.write_text(
+        "import json, os, torch\n"
+        "torch.set_num_threads(1)\n"
+        "from mlbundle_training.synthetic import create_synthetic_interactions\n"
+        "from mlbundle_training.train_ncf import NCFConfig, train\n"
+        "d = create_synthetic_interactions(seed=1, users=60, items=50, count=1001)\n"
+        "r = train(NCFConfig(epochs=2, batch_size=128, device='cpu', progress=False), d)\n"
+        "print(json.dumps({'rank': int(os.environ['RANK']), 'metrics': bool(r.metrics),\n"
+        "                  'history': len(r.history)}))\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]), "OMP_NUM_THREADS": "1"}
+    got = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
+                          str(script)], capture_output=True, text=True, env=env, timeout=240)
+    assert got.returncode == 0, got.stderr[-2000:]
+    lines = sorted((json.loads(ln) for ln in got.stdout.splitlines() if ln.startswith("{")),
+                   key=lambda r: r["rank"])
+    assert lines == [{"rank": 0, "metrics": True, "history": 2},
+                     {"rank": 1, "metrics": False, "history": 0}]

@@ -9,9 +9,9 @@ Usage:
   PYTHONPATH=training HF_HUB_OFFLINE=1 $V/bin/python shared/classify/testdata/hf_peer.py \
       CHECKPOINT_DIR --text-file F [--serve] [--batches 1,32 --iters 200] [--threads 1]
 Alone it prints one JSON object: per batch size p50/p99 latency in ms. With --serve (how
-the Go benchmark BenchmarkClassify runs it, so that both sides are timed alternately
-under the same machine load) it prints "ready", then answers each stdin line holding a
-batch size with the milliseconds one pipeline call on that many copies of the text took,
+the Go benchmark BenchmarkClassify runs it, so that both sides are timed in alternating
+blocks under the same machine load) it prints "ready", then answers each stdin line
+"BATCH CALLS" with the milliseconds of CALLS pipeline calls on BATCH copies of the text,
 wall clock and CPU time of the calling thread (the one torch thread computes there).
 """
 
@@ -110,18 +110,22 @@ def percentile(xs, q):
 
 
 def serve(pipe, text: str, warmup: int) -> None:
-    """Answer each stdin line (a batch size) with one call's wall and thread-CPU milliseconds."""
+    """Answer each stdin line "BATCH CALLS" with CALLS timed calls on BATCH copies of the
+    text: one line of "wall_ms,cpu_ms" pairs."""
     for _ in range(warmup):
         pipe([text], batch_size=1)
     print("ready", flush=True)
     for line in sys.stdin:
-        bs = int(line)
+        bs, calls = (int(x) for x in line.split())
         texts = [text] * bs
-        t, c = time.perf_counter(), time.thread_time()
-        out = pipe(texts, batch_size=bs)
-        wall, cpu = (time.perf_counter() - t) * 1e3, (time.thread_time() - c) * 1e3
-        assert len(out) == bs
-        print(f"{wall:.4f} {cpu:.4f}", flush=True)
+        pairs = []
+        for _ in range(calls):
+            t, c = time.perf_counter(), time.thread_time()
+            out = pipe(texts, batch_size=bs)
+            wall, cpu = (time.perf_counter() - t) * 1e3, (time.thread_time() - c) * 1e3
+            assert len(out) == bs
+            pairs.append(f"{wall:.4f},{cpu:.4f}")
+        print(" ".join(pairs), flush=True)
 
 
 def main() -> None:
