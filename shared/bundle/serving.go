@@ -2,6 +2,7 @@ package bundle
 
 import (
 	"context"
+	"os"
 
 	"github.com/contentml/mlbundle/shared/checkpoint"
 	"github.com/contentml/mlbundle/shared/classify"
@@ -13,21 +14,27 @@ import (
 
 // openServing wires the recommend, classify and ingest handlers.
 func (b *Bundle) openServing(ctx context.Context) error {
-	cls := newCache(b, checkpoint.Classifier, classify.Loader(classify.Options{}), (*classify.Model).Close)
+	opts, err := classify.OptionsFromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
+	cls := newCache(b, checkpoint.Classifier, classify.Loader(opts), (*classify.Model).Close,
+		modelstore.ClassifierSkip(opts.FP32))
 	b.http[Classify] = []registrar{classify.NewHandler(cls)}
 	loadNCF := func(ctx context.Context, m *checkpoint.Manifest, dir string) (*ncf.Model, error) {
 		return ncf.Load(ctx, m, dir, onnx.Options{})
 	}
-	rec := newCache(b, checkpoint.NCF, loadNCF, (*ncf.Model).Close)
+	rec := newCache(b, checkpoint.NCF, loadNCF, (*ncf.Model).Close, nil)
 	b.http[Recommend] = []registrar{recommend.NewHandler(recommend.New(recommend.FromCache(rec), b.Interactions, b.Metrics))}
 	return nil
 }
 
-// newCache returns the serving cache of one kind and registers its warm-up and close.
-func newCache[T any](b *Bundle, kind checkpoint.Kind, load modelstore.LoadFunc[T], closeFn modelstore.CloseFunc[T]) *modelstore.Cache[T] {
+// newCache returns the serving cache of one kind and registers its warm-up and
+// close; skip names the checkpoint files that serving never reads (nil: none).
+func newCache[T any](b *Bundle, kind checkpoint.Kind, load modelstore.LoadFunc[T], closeFn modelstore.CloseFunc[T], skip modelstore.SkipFunc) *modelstore.Cache[T] {
 	c := modelstore.NewCache(modelstore.CacheConfig{
 		Kind: kind, Store: b.Store, Pointer: b.Pointer, Dir: b.downloadDir("serve"),
-		TTL: b.Config.ModelTTL, Logger: b.Logger,
+		TTL: b.Config.ModelTTL, Logger: b.Logger, Skip: skip,
 	}, load, closeFn)
 	b.warmers = append(b.warmers, func(ctx context.Context) error { return c.Warm(ctx, 0) })
 	b.closers = append(b.closers, c.Close)
