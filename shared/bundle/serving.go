@@ -25,7 +25,8 @@ func (b *Bundle) openServing(ctx context.Context) error {
 		return ncf.Load(ctx, m, dir, onnx.Options{})
 	}
 	rec := newCache(b, checkpoint.NCF, loadNCF, (*ncf.Model).Close, nil)
-	b.http[Recommend] = []registrar{recommend.NewHandler(recommend.New(recommend.FromCache(rec), b.Interactions, b.Metrics))}
+	b.http[Recommend] = []registrar{recommend.NewHandler(recommend.New(recommend.FromCache(rec), b.Interactions, b.Metrics,
+		recommend.OverlapReads(b.Config.UsesDynamo())))}
 	return nil
 }
 
