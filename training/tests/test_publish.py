@@ -124,3 +124,13 @@ def test_load_from_dynamodb(aws_endpoint):
     assert sorted(got.weights.tolist()) == [1, 1, 2] and np.isclose(got.timestamps.min(), 1767225600.5)
     with pytest.raises(TrainingError, match="ResourceNotFoundException"):
         load_dynamodb(table + "-missing")
+
+
+def test_dynamodb_unreachable_endpoint(monkeypatch):
+    from mlbundle_training.interactions import load_interactions
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    with pytest.raises(TrainingError, match=r"dynamodb://interactions: Could not connect to the endpoint URL"):
+        load_interactions("dynamodb://interactions")
