@@ -19,8 +19,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	dtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/contentml/mlbundle/shared/checkpoint"
 	"github.com/contentml/mlbundle/shared/config"
@@ -99,12 +97,7 @@ func publish(b *testing.B, dir *checkpoint.Dir) (bucket, table string) {
 		}
 	}
 	ddb := cfg.DynamoDB(awsCfg)
-	if _, err := ddb.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:            aws.String(table),
-		AttributeDefinitions: []dtypes.AttributeDefinition{{AttributeName: aws.String("kind"), AttributeType: dtypes.ScalarAttributeTypeS}},
-		KeySchema:            []dtypes.KeySchemaElement{{AttributeName: aws.String("kind"), KeyType: dtypes.KeyTypeHash}},
-		BillingMode:          dtypes.BillingModePayPerRequest,
-	}); err != nil {
+	if err := modelstore.CreatePointerTable(ctx, ddb, table); err != nil {
 		b.Fatal(err)
 	}
 	if err := modelstore.NewDynamoPointer(ddb, table).Promote(ctx, m.Active()); err != nil {

@@ -84,19 +84,7 @@ func (r sessionRunner) Run(_ context.Context, file string, inputs []checkpoint.T
 	if file != r.m.File() {
 		return nil, fmt.Errorf("model runs %s, not %s", r.m.File(), file)
 	}
-	in := make([]onnx.Tensor, len(inputs))
-	for i, t := range inputs {
-		in[i] = onnx.Tensor(t)
-	}
-	out, err := r.m.sess.Run(in, outputs)
-	if err != nil {
-		return nil, err
-	}
-	res := make([]checkpoint.Tensor, len(out))
-	for i, t := range out {
-		res[i] = checkpoint.Tensor(t)
-	}
-	return res, nil
+	return checkpoint.RunAs(r.m.sess.Run, inputs, outputs)
 }
 
 // TestParity runs tokenizer and model end to end on parity.json's texts

@@ -13,13 +13,14 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/contentml/mlbundle/shared/checkpoint"
 	"github.com/contentml/mlbundle/shared/config"
+	"github.com/contentml/mlbundle/shared/interactions"
+	"github.com/contentml/mlbundle/shared/modelstore"
 )
 
 // cloud is the set of resources one test run creates, named uniquely.
@@ -97,29 +98,12 @@ func newCloud(t *testing.T) *cloud {
 
 func (c *cloud) createTables(t *testing.T) {
 	ctx := context.Background()
-	s := ddbtypes.ScalarAttributeTypeS
-	key := func(name string, kt ddbtypes.KeyType) ddbtypes.KeySchemaElement {
-		return ddbtypes.KeySchemaElement{AttributeName: aws.String(name), KeyType: kt}
-	}
-	attr := func(name string, typ ddbtypes.ScalarAttributeType) ddbtypes.AttributeDefinition {
-		return ddbtypes.AttributeDefinition{AttributeName: aws.String(name), AttributeType: typ}
-	}
-	inputs := []*dynamodb.CreateTableInput{
-		{TableName: aws.String(c.tables["models"]), KeySchema: []ddbtypes.KeySchemaElement{key("kind", ddbtypes.KeyTypeHash)},
-			AttributeDefinitions: []ddbtypes.AttributeDefinition{attr("kind", s)}},
-		{TableName: aws.String(c.tables["interactions"]),
-			KeySchema:            []ddbtypes.KeySchemaElement{key("user_id", ddbtypes.KeyTypeHash), key("sk", ddbtypes.KeyTypeRange)},
-			AttributeDefinitions: []ddbtypes.AttributeDefinition{attr("user_id", s), attr("sk", s)}},
-		{TableName: aws.String(c.tables["popularity"]), KeySchema: []ddbtypes.KeySchemaElement{key("item_id", ddbtypes.KeyTypeHash)},
-			AttributeDefinitions: []ddbtypes.AttributeDefinition{attr("item_id", s), attr("bucket", s), attr("count", ddbtypes.ScalarAttributeTypeN)},
-			GlobalSecondaryIndexes: []ddbtypes.GlobalSecondaryIndex{{IndexName: aws.String("top"),
-				KeySchema:  []ddbtypes.KeySchemaElement{key("bucket", ddbtypes.KeyTypeHash), key("count", ddbtypes.KeyTypeRange)},
-				Projection: &ddbtypes.Projection{ProjectionType: ddbtypes.ProjectionTypeAll}}}},
-	}
-	for _, in := range inputs {
-		in.BillingMode = ddbtypes.BillingModePayPerRequest
-		must(t, "create table "+*in.TableName, func() error { _, err := c.ddb.CreateTable(ctx, in); return err })
-	}
+	must(t, "create models table", func() error {
+		return modelstore.CreatePointerTable(ctx, c.ddb, c.tables["models"])
+	})
+	must(t, "create interaction tables", func() error {
+		return interactions.CreateTables(ctx, c.ddb, c.tables["interactions"], c.tables["popularity"])
+	})
 }
 
 // upload puts every file of a fixture version under <prefix><kind>/<version>/,

@@ -3,32 +3,20 @@ package interactions
 import (
 	"context"
 	"fmt"
-	"os"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/contentml/mlbundle/shared/awstest"
 )
 
 var tableSeq atomic.Int64
 
 // dynamoClient returns a client for AWS_ENDPOINT_URL (moto_server, LocalStack) or skips.
-func dynamoClient(t *testing.T) *dynamodb.Client {
-	t.Helper()
-	endpoint := os.Getenv("AWS_ENDPOINT_URL")
-	if endpoint == "" {
-		t.Skip("AWS_ENDPOINT_URL unset: start moto_server (scripts/test.sh does) to run the DynamoDB tests")
-	}
-	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRegion("us-east-1"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(endpoint) })
-}
+func dynamoClient(t *testing.T) *dynamodb.Client { return awstest.DynamoDB(t) }
 
 func newDynamoStore(t *testing.T, client *dynamodb.Client) *DynamoStore {
 	t.Helper()

@@ -101,3 +101,23 @@ func (p *DynamoPointer) Promote(ctx context.Context, a checkpoint.Active) error 
 }
 
 func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
+
+// CreatePointerTable creates the models (active pointer) table with the layout
+// DynamoPointer expects, on demand billing, and waits until it is active. The CDK
+// stack creates it in AWS; this is for tests and self-managed endpoints.
+func CreatePointerTable(ctx context.Context, client *dynamodb.Client, table string) error {
+	_, err := client.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName:            aws.String(table),
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("kind"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("kind"), KeyType: types.KeyTypeHash}},
+		BillingMode:          types.BillingModePayPerRequest,
+	})
+	if err != nil {
+		return fmt.Errorf("create models table %s: %w", table, err)
+	}
+	w := dynamodb.NewTableExistsWaiter(client)
+	if err := w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)}, time.Minute); err != nil {
+		return fmt.Errorf("wait for models table %s: %w", table, err)
+	}
+	return nil
+}

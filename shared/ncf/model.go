@@ -65,11 +65,21 @@ func (m *Model) ItemVector(i int) []float32 {
 // VectorDim is the length of item vectors (0 when the checkpoint has none).
 func (m *Model) VectorDim() int { return m.dim }
 
+// DefaultThreads is the intra-op thread count of both graphs when opts leaves it at 0.
+// One thread: score_all.onnx runs as a chain of small cache-sized tiles that a second
+// thread speeds up little, while a second thread that must be woken (or spins) on a busy
+// or fractional-vCPU machine makes the latency tail several times longer (BenchmarkRecommend,
+// docs/benchmarks.md "Serving: recommend").
+const DefaultThreads = 1
+
 // Load opens the verified version in dir described by man: it reads the id maps, the
 // popular list and the item vectors, opens both ONNX graphs and checks their inputs and
-// outputs against the contract and the manifest. Its signature fits modelstore.LoadFunc
-// once opts is bound.
+// outputs against the contract and the manifest. opts.IntraOpThreads 0 means
+// DefaultThreads. Its signature fits modelstore.LoadFunc once opts is bound.
 func Load(ctx context.Context, man *checkpoint.Manifest, dir string, opts onnx.Options) (*Model, error) {
+	if opts.IntraOpThreads == 0 {
+		opts.IntraOpThreads = DefaultThreads
+	}
 	if man.Kind != checkpoint.NCF || man.NCF == nil {
 		return nil, fmt.Errorf("load ncf %s: manifest kind is %q", dir, man.Kind)
 	}

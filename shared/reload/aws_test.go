@@ -3,18 +3,15 @@ package reload_test
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	dtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/contentml/mlbundle/shared/awstest"
 	"github.com/contentml/mlbundle/shared/checkpoint"
 	"github.com/contentml/mlbundle/shared/checkpoint/checkpointtest"
 	"github.com/contentml/mlbundle/shared/metrics"
@@ -23,25 +20,11 @@ import (
 	"github.com/contentml/mlbundle/shared/reload"
 )
 
-func awsCfg(t testing.TB) aws.Config {
-	t.Helper()
-	endpoint := os.Getenv("AWS_ENDPOINT_URL")
-	if endpoint == "" {
-		t.Skip("AWS_ENDPOINT_URL unset: start moto_server (scripts/test.sh does) to run the S3/DynamoDB reload tests")
-	}
-	cfg, err := awsconfig.LoadDefaultConfig(context.Background(), awsconfig.WithRegion("us-east-1"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.BaseEndpoint = aws.String(endpoint)
-	return cfg
-}
-
 // newBucketB creates a fresh bucket on AWS_ENDPOINT_URL.
 func newBucketB(t testing.TB) (*s3.Client, string) {
 	t.Helper()
-	name := fmt.Sprintf("reload-%d", time.Now().UnixNano())
-	s3c := s3.NewFromConfig(awsCfg(t), func(o *s3.Options) { o.UsePathStyle = true })
+	name := awstest.Name("reload")
+	s3c := awstest.S3(t)
 	if _, err := s3c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
 		t.Fatal(err)
 	}
@@ -53,14 +36,8 @@ func awsRig(t *testing.T) (*reload.Handler, *modelstore.S3, *modelstore.DynamoPo
 	t.Helper()
 	ctx := context.Background()
 	s3c, name := newBucketB(t)
-	ddb := dynamodb.NewFromConfig(awsCfg(t))
-	_, err := ddb.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:            aws.String(name),
-		AttributeDefinitions: []dtypes.AttributeDefinition{{AttributeName: aws.String("kind"), AttributeType: dtypes.ScalarAttributeTypeS}},
-		KeySchema:            []dtypes.KeySchemaElement{{AttributeName: aws.String("kind"), KeyType: dtypes.KeyTypeHash}},
-		BillingMode:          dtypes.BillingModePayPerRequest,
-	})
-	if err != nil {
+	ddb := awstest.DynamoDB(t)
+	if err := modelstore.CreatePointerTable(ctx, ddb, name); err != nil {
 		t.Fatal(err)
 	}
 	store := modelstore.NewS3(s3c, name, "models/")

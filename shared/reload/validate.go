@@ -29,19 +29,7 @@ func (s Sessions) Run(ctx context.Context, file string, inputs []checkpoint.Tens
 	if !ok {
 		return nil, fmt.Errorf("%w: parity names %s, which the manifest's onnx section does not list", ErrRejected, file)
 	}
-	in := make([]onnx.Tensor, len(inputs))
-	for i, t := range inputs {
-		in[i] = onnx.Tensor(t)
-	}
-	out, err := sess.Run(in, outputs)
-	if err != nil {
-		return nil, err
-	}
-	res := make([]checkpoint.Tensor, len(out))
-	for i, t := range out {
-		res[i] = checkpoint.Tensor(t)
-	}
-	return res, nil
+	return checkpoint.RunAs(sess.Run, inputs, outputs)
 }
 
 // Close closes every session.

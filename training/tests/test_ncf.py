@@ -9,7 +9,8 @@ import torch
 
 from mlbundle_training import checkpoint
 from mlbundle_training.errors import TrainingError
-from mlbundle_training.export_ncf import export_checkpoint, load_pt, popular_items
+from mlbundle_training.export_ncf import (export_checkpoint, load_pt, onnx_save, popular_items,
+                                         score_all_graph)
 from mlbundle_training.ncf_model import NCF, NCFShape, ScoreAll
 from mlbundle_training.synthetic import create_synthetic_interactions
 from mlbundle_training.train_ncf import NCFConfig, train
@@ -37,6 +38,31 @@ def test_score_all_equals_pairwise(variant):
         for u in range(7):
             want = m(torch.full((11,), u), torch.arange(11))
             assert torch.allclose(sa(torch.tensor([u])), want, atol=1e-5)
+
+
+@pytest.mark.parametrize("variant,layers,items,tile", [
+    ("neumf", [16, 8, 4], 11, 4),    # 3 tiles, uneven
+    ("mlp", [16, 8, 4], 11, 11),     # exactly one tile
+    ("mlp", [8, 4], 9, 2),           # no hidden layer after the first
+    ("gmf", [16, 8, 4], 11, 4),      # GMF alone is one Gemm, never tiled
+])
+def test_tiled_score_all_graph_equals_pairwise(tmp_path, variant, layers, items, tile):
+    torch.manual_seed(1)
+    m = NCF(NCFShape(5, items, variant, 4, layers)).eval()
+    with torch.no_grad():
+        for p in m.parameters():
+            p.normal_(0, 0.5)
+    graph = score_all_graph(ScoreAll(m).eval(), items, tile)
+    onnx_save(graph, tmp_path / "score_all.onnx")
+    sess = ort.InferenceSession(str(tmp_path / "score_all.onnx"), providers=["CPUExecutionProvider"])
+    gemms = sum(n.op_type == "Gemm" for n in graph.graph.node)
+    assert gemms == (1 if variant == "gmf" else -(-items // tile) * (len(layers) - 1 + (variant == "neumf")))
+    for u in range(5):
+        (got,) = sess.run(None, {"user": np.array([u], np.int64)})
+        with torch.no_grad():
+            want = m(torch.full((items,), u), torch.arange(items)).numpy()
+        assert got.shape == (items,)
+        np.testing.assert_allclose(got, want, atol=1e-5)
 
 
 def test_bad_shapes_are_refused():
