@@ -54,23 +54,24 @@ def onnx_save(graph: Any, path: Path) -> None:
 def score_all_graph(sa: ScoreAll, num_items: int, tile: int = TILE_ITEMS) -> Any:
     """The score_all.onnx graph, written by hand from a :class:`ScoreAll` (same numbers).
 
-    Items lie on the LAST axis and are cut into tiles of about ``tile`` items. Per tile:
-    ``relu(item_part_t + u)`` ([d1, n]: the user's column broadcast along each row), then
-    per hidden layer ``relu(Gemm(W, h, b[:, None]))`` (ONNX Runtime fuses the Relu into the
-    Gemm), then ``Gemm(w_out, h, Gemm(gmf_u, gmf_items_t, bias))``; the tiles' [1, n] rows
-    are concatenated and reshaped to [num_items]. Tiling keeps each tile's activations in
-    cache through the whole tower; the user side of the first layer (embedding times its
-    weights) is precomputed per user, so one Gather replaces Gather + MatMul + Transpose.
+    Items lie on the LAST axis and are cut into tiles of about ``tile`` items, so that a
+    tile's activations stay in cache through the whole tower. Per tile, with ``p`` the
+    tile's precomputed item side [d1, n] and ``u`` the user's first-layer column [d1, 1]:
+    ``relu(p + u) = max(p, -u) + u``, and the ``+ u`` passes linearly into the next step,
+    whose bias becomes a per-user column precomputed at export (``W u + b``). So a tile
+    costs one ``Max``, then ``Gemm(W, h, b[:, None])`` per hidden layer (ONNX Runtime fuses
+    the following Relu into it) and ``Gemm(w_out, h, Gemm(gmf_u, gmf_items_t, bias))``.
+    The tiles' [1, n] rows are concatenated and reshaped to [num_items]. The user side is
+    one Gather per table (no MatMul, Transpose or Reshape at run time); all float32.
     """
-    import onnx
-    from onnx import TensorProto, helper, numpy_helper
+    from onnx import TensorProto, helper
 
     inits: list[Any] = []
     nodes: list[Any] = []
 
-    def const(name: str, a: Any) -> str:
-        arr = a.detach().float().numpy() if isinstance(a, torch.Tensor) else a
-        inits.append(numpy_helper.from_array(np.ascontiguousarray(arr, dtype=np.float32), name))
+    def const(name: str, a: torch.Tensor) -> str:
+        arr = np.ascontiguousarray(a.detach().float().numpy(), dtype=np.float32)
+        inits.append(_initializer(arr, name))
         return name
 
     def node(op: str, ins: list[str], out: str, **attrs: Any) -> str:
@@ -78,33 +79,36 @@ def score_all_graph(sa: ScoreAll, num_items: int, tile: int = TILE_ITEMS) -> Any
         return out
 
     with torch.no_grad():
-        bias = const("bias", sa.bias.reshape(1, 1))
+        bias = sa.bias.double().reshape(1, 1)
         if sa.use_gmf:
             gmf_u = node("Gather", [const("gmf_user", sa.gmf_user.weight), "user"], "gmf_u")
         if sa.use_mlp:
-            # [d1, num_users]: user u's first-layer contribution is column u.
-            user_part = (sa.mlp_user.weight @ sa.w_user).t()
-            mlp_u = node("Gather", [const("user_part", user_part), "user"], "mlp_u", axis=1)
-            layers = [(const(f"w{i}", l.weight), const(f"b{i}", l.bias.reshape(-1, 1)))
-                      for i, l in enumerate(sa.rest)]
-            w_out = const("w_out", sa.w_mlp_out.reshape(1, -1))
+            u_part = (sa.mlp_user.weight.double() @ sa.w_user.double()).t()  # [d1, users]
+            neg_u = node("Gather", [const("neg_user_part", -u_part), "user"], "neg_u", axis=1)
+            steps = [(l.weight.double(), l.bias.double().reshape(-1, 1)) for l in sa.rest]
+            steps.append((sa.w_mlp_out.double().reshape(1, -1), bias))
+            w = [const(f"w{i}", wi) for i, (wi, _) in enumerate(steps)]
+            b = [node("Gather", [const("user_bias_table", steps[0][0] @ u_part + steps[0][1]), "user"],
+                      "user_bias", axis=1)]
+            b += [const(f"b{i}", bi) for i, (_, bi) in enumerate(steps) if i > 0]
+        else:
+            b = [const("bias", bias)]
         tiles = max(1, -(-num_items // tile)) if sa.use_mlp else 1
         bounds = np.linspace(0, num_items, tiles + 1).round().astype(int)
         rows = []
         for t, (s, e) in enumerate(zip(bounds[:-1], bounds[1:])):
             p = f"t{t}/"
-            gmf = None
+            out_c = b[-1]
             if sa.use_gmf:
-                gmf = node("Gemm", [gmf_u, const(p + "gmf_items", sa.gmf_items[:, s:e]), bias],
-                           p + "gmf")
+                out_c = node("Gemm", [gmf_u, const(p + "gmf_items", sa.gmf_items[:, s:e]), out_c],
+                             p + "gmf")
             if not sa.use_mlp:
-                rows.append(gmf)
+                rows.append(out_c)
                 continue
-            item_part = const(p + "item_part", sa.item_part[s:e].t())
-            h = node("Relu", [node("Add", [item_part, mlp_u], p + "add")], p + "relu")
-            for i, (w, b) in enumerate(layers):
-                h = node("Relu", [node("Gemm", [w, h, b], f"{p}gemm{i}")], f"{p}relu{i}")
-            rows.append(node("Gemm", [w_out, h, gmf or bias], p + "out"))
+            h = node("Max", [const(p + "item_part", sa.item_part[s:e].t()), neg_u], p + "max")
+            for i in range(len(w) - 1):
+                h = node("Relu", [node("Gemm", [w[i], h, b[i]], f"{p}gemm{i}")], f"{p}relu{i}")
+            rows.append(node("Gemm", [w[-1], h, out_c], p + "out"))
     row = rows[0] if len(rows) == 1 else node("Concat", rows, "rows", axis=1)
     node("Reshape", [row, _int64_init(inits, "flat", [-1])], "logits")
     graph = helper.make_graph(nodes, "score_all",
@@ -117,10 +121,15 @@ def score_all_graph(sa: ScoreAll, num_items: int, tile: int = TILE_ITEMS) -> Any
     return model
 
 
-def _int64_init(inits: list[Any], name: str, values: list[int]) -> str:
+def _initializer(arr: np.ndarray, name: str) -> Any:
+    """An ONNX initializer holding ``arr``."""
     from onnx import numpy_helper
 
-    inits.append(numpy_helper.from_array(np.array(values, dtype=np.int64), name))
+    return numpy_helper.from_array(arr, name)
+
+
+def _int64_init(inits: list[Any], name: str, values: list[int]) -> str:
+    inits.append(_initializer(np.array(values, dtype=np.int64), name))
     return name
 
 
