@@ -53,10 +53,11 @@ train() {
   py publish "$ncf_dir" --to "$MODELS_DIR" --activate
   echo "ncf trained and published in $((SECONDS - t0)) s: $(cat "$MODELS_DIR/ncf/ACTIVE")"
 
+  # one epoch only, so a higher encoder learning rate than the 2e-5 of the 3-epoch default
   step "train the classifier on testdata/classification (${CLS_EPOCHS:-1} epoch, max length ${CLS_MAX_LENGTH:-64})"
   t0=$SECONDS
   cls_dir=$(py train-classifier --data testdata/classification/sample.json --output-dir "$work/build" \
-    --version "demo-$stamp" --epochs "${CLS_EPOCHS:-1}" --max-length "${CLS_MAX_LENGTH:-64}" \
+    --version "demo-$stamp" --epochs "${CLS_EPOCHS:-1}" --max-length "${CLS_MAX_LENGTH:-64}" --lr 1e-4 \
     --threads "$threads" | tail -n 1)
   py publish "$cls_dir" --to "$MODELS_DIR" --activate
   echo "classifier trained and published in $((SECONDS - t0)) s: $(cat "$MODELS_DIR/classifier/ACTIVE")"
