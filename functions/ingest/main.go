@@ -16,7 +16,7 @@ import (
 
 func main() {
 	if err := run(context.Background()); err != nil {
-		slog.Error("start ingest function", "error", err.Error())
+		slog.New(slog.NewJSONHandler(os.Stderr, nil)).Error("start ingest function", "error", err.Error())
 		os.Exit(1)
 	}
 }

@@ -14,29 +14,25 @@ import (
 )
 
 func main() {
-	cfg, err := config.FromEnv()
-	if err != nil {
-		slog.Error("start models function", "error", err.Error())
+	if err := run(context.Background()); err != nil {
+		slog.New(slog.NewJSONHandler(os.Stderr, nil)).Error("start models function", "error", err.Error())
 		os.Exit(1)
 	}
-	log := cfg.Logger(os.Stderr)
-	ctx := context.Background()
-	var store modelstore.Store = modelstore.NewLocal(cfg.ModelsDir)
-	var pointer modelstore.Pointer = modelstore.NewLocalPointer(cfg.ModelsDir)
-	if cfg.UsesS3() || cfg.ActiveTable != "" {
-		awsCfg, err := cfg.AWS(ctx)
-		if err != nil {
-			log.Error("start models function", "error", err.Error())
-			os.Exit(1)
-		}
-		if cfg.UsesS3() {
-			store = modelstore.NewS3(cfg.S3(awsCfg), cfg.ModelsBucket, cfg.ModelsPrefix)
-		}
-		if cfg.ActiveTable != "" {
-			pointer = modelstore.NewDynamoPointer(cfg.DynamoDB(awsCfg), cfg.ActiveTable)
-		}
+}
+
+func run(ctx context.Context) error {
+	cfg, err := config.FromEnv()
+	if err != nil {
+		return err
 	}
-	rt := api.NewRouter(api.WithAuth(cfg.Auth()), api.WithLogger(log))
+	aws, err := cfg.AWS(ctx)
+	if err != nil {
+		return err
+	}
+	store, pointer := modelstore.Open(modelstore.Settings{Dir: cfg.ModelsDir, Bucket: cfg.ModelsBucket,
+		Prefix: cfg.ModelsPrefix, ActiveTable: cfg.ActiveTable, S3: cfg.S3(aws), Dynamo: cfg.DynamoDB(aws)})
+	rt := api.NewRouter(api.WithAuth(cfg.Auth()), api.WithLogger(cfg.Logger(os.Stderr)))
 	catalog.New(store, pointer, cfg.ModelTTL).Register(rt)
 	lambda.Start(rt.Lambda)
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -39,6 +40,9 @@ type cacheRig struct {
 	clock   *clock
 	loads   atomic.Int32
 	cache   *modelstore.Cache[*fakeModel]
+
+	mu     sync.Mutex
+	loaded []*fakeModel // every model the load function built, in order
 }
 
 func newCacheRig(t *testing.T, ttl time.Duration) *cacheRig {
@@ -49,7 +53,11 @@ func newCacheRig(t *testing.T, ttl time.Duration) *cacheRig {
 		if !strings.HasSuffix(dir, m.Version) {
 			return nil, errors.New("dir does not hold the version")
 		}
-		return &fakeModel{version: m.Version}, nil
+		fm := &fakeModel{version: m.Version}
+		r.mu.Lock()
+		r.loaded = append(r.loaded, fm)
+		r.mu.Unlock()
+		return fm, nil
 	}
 	closeFn := func(m *fakeModel) error { m.closed.Store(true); return nil }
 	r.cache = modelstore.NewCache(modelstore.CacheConfig{Kind: checkpoint.NCF, Store: r.store, Pointer: r.pointer,
@@ -194,6 +202,10 @@ func TestCacheConcurrentSwaps(t *testing.T) {
 				if m.Value.closed.Load() {
 					t.Error("acquired a closed model")
 				}
+				runtime.Gosched() // let a swap happen while the model is in use
+				if m.Value.closed.Load() {
+					t.Errorf("model %s closed while in use", m.Value.version)
+				}
 				m.Release()
 			}
 		})
@@ -211,6 +223,16 @@ func TestCacheConcurrentSwaps(t *testing.T) {
 	}
 	if err := r.cache.Close(); err != nil {
 		t.Error(err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.loaded) != 11 {
+		t.Errorf("%d models loaded, want 11 (v00..v10)", len(r.loaded))
+	}
+	for _, m := range r.loaded {
+		if !m.closed.Load() {
+			t.Errorf("model %s never closed after its last user released it", m.version)
+		}
 	}
 }
 

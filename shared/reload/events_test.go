@@ -41,7 +41,7 @@ func copyKindFixture(t *testing.T, root string, kind checkpoint.Kind) {
 	src := filepath.Join("..", "..", "testdata", "checkpoints", string(kind), "tiny-v1")
 	entries, err := os.ReadDir(src)
 	if err != nil {
-		t.Skipf("fixture %s missing: %v", src, err)
+		t.Fatalf("fixture %s missing (committed; `make fixtures` regenerates it): %v", src, err)
 	}
 	dst := filepath.Join(root, string(kind), "tiny-v1")
 	if err := os.MkdirAll(dst, 0o755); err != nil {
@@ -168,7 +168,7 @@ func TestCommittedFixtures(t *testing.T) {
 		}
 		texts, _ := p["texts"].([]any)
 		if len(texts) == 0 {
-			t.Skip("fixture has no parity texts")
+			t.Fatal("fixture parity.json has no texts to tamper with")
 		}
 		texts[0].(map[string]any)["logits"].([]any)[0] = 99.0 // a reference the model cannot meet
 		rewriteSealed(t, dir, "parity.json", p)

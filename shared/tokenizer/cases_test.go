@@ -112,7 +112,7 @@ func TestCheckpointCases(t *testing.T) {
 func checkCheckpoint(t *testing.T, checkpointDir string) {
 	raw, err := os.ReadFile(filepath.Join(checkpointDir, "manifest.json"))
 	if os.IsNotExist(err) {
-		t.Skipf("no checkpoint fixture at %s (make fixtures)", checkpointDir)
+		t.Fatalf("no checkpoint fixture at %s (committed; `make fixtures` regenerates it)", checkpointDir)
 	}
 	if err != nil {
 		t.Fatal(err)

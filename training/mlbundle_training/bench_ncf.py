@@ -34,7 +34,10 @@ from .ncf_model import NCF, NCFShape
 from .splits import leave_one_out
 from .train_ncf import NCFConfig, train
 
-EXTRA = Path(os.environ.get("MLBUNDLE_BENCH_EXTRA", Path.home() / ".cache/mlbundle/bench-extra"))
+
+def bench_extra_dir() -> Path:
+    """Where benchmark-only peers are installed (``MLBUNDLE_BENCH_EXTRA`` or the cache)."""
+    return Path(os.environ.get("MLBUNDLE_BENCH_EXTRA", Path.home() / ".cache/mlbundle/bench-extra"))
 
 
 class _PairsDataset(torch.utils.data.Dataset):
@@ -84,14 +87,15 @@ def dataloader_epoch(model: NCF, ds: _PairsDataset, batch: int, lr: float) -> fl
 def implicit_peers(train_u: np.ndarray, train_i: np.ndarray, n_users: int, n_items: int,
                    ev, seed: int) -> dict[str, dict[str, float]]:
     """ALS and BPR from ``implicit`` on the same split and candidates (empty if absent)."""
-    if EXTRA.is_dir() and str(EXTRA) not in sys.path:
-        sys.path.append(str(EXTRA))
+    extra = bench_extra_dir()
+    if extra.is_dir() and str(extra) not in sys.path:
+        sys.path.append(str(extra))
     try:
         import scipy.sparse as sp
         from implicit.als import AlternatingLeastSquares
         from implicit.bpr import BayesianPersonalizedRanking
     except ImportError as e:
-        print(f"implicit peer skipped: {e} (install it into {EXTRA})")
+        print(f"implicit peer skipped: {e} (install it into {extra})")
         return {}
     m = sp.csr_matrix((np.ones(len(train_u), np.float32), (train_u, train_i)), shape=(n_users, n_items))
     out = {}

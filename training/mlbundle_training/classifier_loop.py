@@ -6,7 +6,8 @@ launches and host overhead rather than arithmetic:
 - texts are tokenised once; batches group similar lengths (little padding) and are padded
   per batch (to a multiple of 8 on CUDA; of 32 when compiled, so few shapes recur);
 - no host/device synchronisation per step: the loss is summed on the device and read
-  every 10 steps for the progress bar and once per epoch;
+  every ``log_every`` steps (default 10; an info-level JSON record ``{"event": "loss"}`` and
+  the progress bar) and once per epoch;
 - CUDA: fused AdamW, TF32 matmuls, optional bf16 autocast (``precision``), optional
   ``torch.compile`` (``compile=reduce-overhead`` records CUDA graphs per shape).
 """
@@ -92,8 +93,11 @@ def fit(model, train_ids: list[list[int]], y_train: torch.Tensor, val_ids: list[
             step += 1
             seen += len(idx)
             loss_sum += loss.detach() * len(idx)
-            if step % 10 == 0:
-                bar.set_postfix(loss=f"{loss.item():.4f}")
+            if cfg.log_every > 0 and step % cfg.log_every == 0:
+                value = loss.item()
+                bar.set_postfix(loss=f"{value:.4f}")
+                log.info("%s", json.dumps({"event": "loss", "epoch": epoch, "step": step,
+                                           "loss": round(value, 6)}))
             if step >= total:
                 break
         _sync(device)

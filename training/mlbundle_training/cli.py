@@ -44,6 +44,8 @@ def _ncf_flags(p: argparse.ArgumentParser) -> None:
                    help="leave-one-out with users that have one interaction: fail, or train on them only")
     p.add_argument("--eval-negatives", type=int, default=d.eval_negatives, help="sampled negatives per validation item")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bar")
+    p.add_argument("--log-every", type=int, default=d.log_every,
+                   help="log the training loss (info, one JSON record) every N batches; 0: never")
     _synthetic_flags(p)
 
 
@@ -121,7 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with every sub-command."""
     fmt = argparse.ArgumentDefaultsHelpFormatter
     parser = argparse.ArgumentParser(prog="python -m mlbundle_training.cli", description=__doc__)
-    parser.add_argument("--log-level", default="info", help="debug shows the loss every 10 batches")
+    parser.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"),
+                        help="log level of the JSON progress records (warning: quiet)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("train-ncf", help="train the NCF recommender and export a checkpoint", formatter_class=fmt)

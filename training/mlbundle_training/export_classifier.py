@@ -3,8 +3,10 @@
 Writes ``model.onnx`` (inputs input_ids/attention_mask/token_type_ids int64
 [batch, sequence], output logits float32 [batch, num_labels]), ``model.int8.onnx``
 (onnxruntime dynamic quantization), ``vocab.txt``, ``tokenizer_cases.jsonl``,
-``evaluation.json`` (per-label figures), ``parity.json`` and, last, ``manifest.json``.
-Export fails (no manifest) when ONNX Runtime does not reproduce the PyTorch logits.
+``evaluation.json`` (per-label figures), ``model.pt`` (state dict of encoder and head,
+labels, thresholds, hyper-parameters, metrics: for resuming training; serving skips it),
+``parity.json`` and, last, ``manifest.json``. Export fails (no manifest, the directory is
+removed) when ONNX Runtime does not reproduce the PyTorch logits.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import torch
 
 from . import checkpoint as ckpt
 from .classifier_batches import collate, cross_fitted_metrics, encode, sigmoid
-from .classifier_model import minilm_dir
+from .classifier_model import TextClassifier, build_classifier, minilm_dir
 from .errors import TrainingError
 from .tokenizer_cases import tokenizer_settings, write_cases
 
@@ -105,8 +107,18 @@ def _parity(d: Path, model, tokenizer, max_length: int, int8: bool) -> tuple[lis
 
 def export_checkpoint(result, cfg, created_at: str | None = None, revision: str | None = None) -> Path:
     """Write the checkpoint of a TrainResult under ``cfg.output_dir``; returns its directory."""
-    model = result.model.to("cpu").float().eval()
     d = ckpt.prepare_version_dir(cfg.output_dir, "classifier", cfg.version)
+    try:
+        _write_version(d, result, cfg, created_at, revision)
+    except BaseException:
+        shutil.rmtree(d, ignore_errors=True)
+        raise
+    log.info("classifier checkpoint written: %s", d)
+    return d
+
+
+def _write_version(d: Path, result, cfg, created_at: str | None, revision: str | None) -> None:
+    model = result.model.to("cpu").float().eval()
     shutil.copyfile(minilm_dir() / "vocab.txt", d / "vocab.txt")
     example = collate(encode(result.tokenizer, PARITY_TEXTS[:2], cfg.max_length), range(2))
     export_onnx(model, d / "model.onnx", example)
@@ -142,13 +154,38 @@ def export_checkpoint(result, cfg, created_at: str | None = None, revision: str 
         "evaluation_file": "evaluation.json",
         "tokenizer": settings,
     }
-    hyper = {k: v for k, v in asdict(cfg).items() if k not in ("data", "output_dir", "version")}
+    hyper = {k: v for k, v in asdict(cfg).items() if k not in ("data", "output_dir", "version", "log_every")}
+    save_pt(d / PT_FILE, model, result, hyper, metrics)
+    section["pytorch_file"] = PT_FILE
     data = {**result.data_summary, "tokenizer_cases": n_cases}
     onnx_io = {name: ckpt.describe_onnx(d / name) for name in files}
     ckpt.write_manifest(d, "classifier", cfg.version, onnx_io, hyper, data, metrics, section,
                         created_at=created_at, revision=revision)
-    log.info("classifier checkpoint written: %s", d)
-    return d
+
+
+PT_FILE = "model.pt"
+
+
+def save_pt(path: Path, model: TextClassifier, result, hyperparameters: dict, metrics: dict) -> None:
+    """Write the resumable PyTorch checkpoint: state dict (encoder + head), labels,
+    thresholds, hyper-parameters and metrics (plain Python values: loads with weights_only)."""
+    torch.save({"state_dict": model.state_dict(),
+                "encoder": hyperparameters["encoder"],
+                "num_labels": len(result.labels),
+                "labels": [lab.to_json() for lab in result.labels],
+                "thresholds": [float(t) for t in result.thresholds],
+                "max_length": hyperparameters["max_length"],
+                "hyperparameters": dict(hyperparameters),
+                "metrics": {k: float(v) for k, v in metrics.items()}}, path)
+
+
+def load_pt(path: str | Path) -> tuple[TextClassifier, dict]:
+    """Rebuild the classifier of a checkpoint's model.pt; returns (model in eval mode, the
+    rest of the saved record: labels, thresholds, hyper-parameters, metrics, ...)."""
+    blob = torch.load(str(path), map_location="cpu", weights_only=True)
+    model = build_classifier(blob["encoder"], blob["num_labels"], seed=0)
+    model.load_state_dict(blob.pop("state_dict"))
+    return model.eval(), blob
 
 
 def many_label_dataset(num_labels: int = 1000, samples: int = 1200, seed: int = 0):

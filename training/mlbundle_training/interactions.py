@@ -153,12 +153,14 @@ def from_records(records: Iterable[tuple[str, Any]], source: str) -> Interaction
     ts: list[float] = []
     ws: list[float] = []
     total = bad = 0
+    first = ""
     for where, rec in records:
         total += 1
         try:
             u, i, t, w = validate_record(rec)
         except ValueError as e:
             bad += 1
+            first = first or f"{where}: {e}"
             if bad <= MAX_WARNINGS:
                 log.warning("%s: %s: %s: skipped", source, where, e)
             continue
@@ -169,7 +171,8 @@ def from_records(records: Iterable[tuple[str, Any]], source: str) -> Interaction
     if bad:
         log.warning("%s: skipped %d of %d records", source, bad, total)
     if not users:
-        raise TrainingError(f"{source}: no usable interactions ({total} records, {bad} invalid)")
+        detail = f"; first problem: {first}" if first else ""
+        raise TrainingError(f"{source}: no usable interactions ({total} records, {bad} invalid){detail}")
     return build(users, items, np.asarray(ts), np.asarray(ws), source, skipped=bad)
 
 
@@ -182,7 +185,11 @@ def build(users: list[str] | np.ndarray, items: list[str] | np.ndarray, ts: np.n
     uniq, inverse = np.unique(pair, return_inverse=True)
     dups = len(pair) - len(uniq)
     if dups:
-        log.warning("%s: merged %d duplicate (user, item) interactions", source, dups)
+        counts = np.bincount(inverse)
+        k = int(np.argmax(counts > 1))  # the first pair that occurs more than once
+        log.warning("%s: merged %d duplicate (user, item) interactions (latest timestamp, summed "
+                    "weight), e.g. user_id %r item_id %r appears %d times", source, dups,
+                    uids[int(uniq[k]) // len(iids)], iids[int(uniq[k]) % len(iids)], int(counts[k]))
         t = np.full(len(uniq), -np.inf)
         np.maximum.at(t, inverse, ts)
         w = np.zeros(len(uniq))

@@ -57,6 +57,7 @@ class ClassifierConfig:
     threads: int = 0
     precision: str = "auto"
     compile: str = "none"
+    log_every: int = 10
 
 
 @dataclass
@@ -123,6 +124,8 @@ def _check_config(cfg: ClassifierConfig) -> None:
             problems.append(f"--{name.replace('_', '-')} must be >= 1, got {getattr(cfg, name)}")
     if cfg.max_length < 3 or cfg.max_length > 512:
         problems.append(f"--max-length must be in 3..512, got {cfg.max_length}")
+    if cfg.log_every < 0:
+        problems.append(f"--log-every must be >= 0, got {cfg.log_every}")
     if cfg.lr <= 0 or cfg.head_lr <= 0:
         problems.append("--lr and --head-lr must be > 0")
     if cfg.precision not in PRECISIONS:
@@ -231,6 +234,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="auto: bf16 autocast on CUDA, fp32 on CPU")
     p.add_argument("--compile", default=d.compile, choices=COMPILE_MODES,
                    help="torch.compile the model for training (GPU; reduce-overhead = CUDA graphs)")
+    p.add_argument("--log-every", type=int, default=d.log_every,
+                   help="log the training loss (info, one JSON record) every N steps; 0: never")
     p.set_defaults(func=lambda ns: run(config_from_args(ns)))
     return p
 

@@ -53,6 +53,7 @@ class NCFConfig:
     eval_negatives: int = 99
     top_k: int = 10
     progress: bool = True
+    log_every: int = 10
 
     def hyperparameters(self) -> dict[str, Any]:
         """The knobs that shape the model and training, for manifests."""
@@ -128,8 +129,12 @@ def epoch_samples(users: torch.Tensor, items: torch.Tensor, keys: torch.Tensor, 
 
 def run_epoch(net: torch.nn.Module, opt: torch.optim.Optimizer,
               triples: tuple[torch.Tensor, torch.Tensor, torch.Tensor], cfg: NCFConfig,
-              epoch: int, progress: bool = True) -> tuple[float, int]:
-    """Train one epoch over pre-shuffled triples in slices; returns (mean loss, samples)."""
+              epoch: int, progress: bool = True, log_loss: bool = True) -> tuple[float, int]:
+    """Train one epoch over pre-shuffled triples in slices; returns (mean loss, samples).
+
+    Every ``cfg.log_every`` batches (0: never) the batch loss goes to the progress bar and,
+    when ``log_loss``, to an info-level JSON log record ``{"event": "loss", ...}``.
+    """
     users, items, labels = triples
     device = users.device
     amp = device.type == "cuda"
@@ -147,24 +152,38 @@ def run_epoch(net: torch.nn.Module, opt: torch.optim.Optimizer,
         loss.backward()
         opt.step()
         total += loss.detach()
-        if b % 10 == 9:  # the loss every 10 batches: progress bar and debug log
+        if cfg.log_every > 0 and (b + 1) % cfg.log_every == 0:
             value = float(loss.detach())
             bar.set_postfix(loss=f"{value:.4f}")
-            log.debug("epoch %d batch %d loss %.5f", epoch, b + 1, value)
+            if log_loss:
+                log.info(json.dumps({"event": "loss", "epoch": epoch, "batch": b + 1,
+                                     "loss": round(value, 6)}))
     if device.type == "cuda":
         torch.cuda.synchronize(device)
     return float(total) / max(1, n_batches), len(users)
 
 
+def _check_negatives_exist(data: Interactions) -> None:
+    """Every user needs at least one item it has not interacted with (a negative)."""
+    per_user = np.bincount(data.users, minlength=data.num_users)
+    full = np.flatnonzero(per_user >= data.num_items)
+    if len(full):
+        names = ", ".join(repr(data.user_ids[u]) for u in full[:5])
+        raise TrainingError(f"{data.source}: user(s) {names} interacted with every one of the "
+                            f"{data.num_items} items, so no negative can be sampled for them; "
+                            "add items or drop those users")
+
+
 def train(cfg: NCFConfig, data: Interactions) -> NCFResult:
     """Train on ``data`` with ``cfg``; returns the best epoch's model and metrics."""
-    if cfg.epochs < 1 or cfg.batch_size < 1 or cfg.negatives < 1 or cfg.lr <= 0:
-        raise TrainingError("epochs, batch-size and negatives must be >= 1 and lr > 0")
+    if cfg.epochs < 1 or cfg.batch_size < 1 or cfg.negatives < 1 or cfg.lr <= 0 or cfg.log_every < 0:
+        raise TrainingError("epochs, batch-size and negatives must be >= 1, lr > 0 and log-every >= 0")
     device = pick_device(cfg.device)
     rank, world = _distributed(device)
     torch.manual_seed(cfg.seed)
     log.info("dataset %s", json.dumps(data.summary()))
     split = make_split(data, cfg.split, cfg.seed, cfg.single_interaction)
+    _check_negatives_exist(data)
     tr_u, tr_i = data.users[split.train], data.items[split.train]
     va_u, va_i = data.users[split.validation], data.items[split.validation]
     shape = NCFShape(data.num_users, data.num_items, cfg.variant, cfg.factors, list(cfg.layers))
@@ -189,7 +208,8 @@ def train(cfg: NCFConfig, data: Interactions) -> NCFResult:
         t0 = time.perf_counter()
         triples = epoch_samples(users_t, items_t, keys, data.num_items, cfg.negatives,
                                 cfg.seed * 100003 + epoch, rank, world)
-        mean_loss, n_samples = run_epoch(net, opt, triples, cfg, epoch, progress=cfg.progress and not rank)
+        mean_loss, n_samples = run_epoch(net, opt, triples, cfg, epoch, progress=cfg.progress and not rank,
+                                         log_loss=not rank)
         secs = time.perf_counter() - t0
         rates.append(n_samples * world / secs)
         if rank:

@@ -52,6 +52,11 @@ def test_help_lists_flags_and_defaults(capsys):
                  "samples": [{"text": "t", "taxonomy_codes": ["nope"]}]}),
      "samples[0].taxonomy_codes: unknown taxonomy code(s) 'nope'"),
     (json.dumps({"taxonomy": [{"code": "a", "name": "A"}], "samples": []}), "no usable samples"),
+    (json.dumps({"taxonomy": [{"code": "a", "name": "A"}], "samples": [{"taxonomy_codes": ["a"]}]}),
+     "no usable samples (1 records, 1 problems); first problem: samples[0].text"),
+    (json.dumps({"taxonomy": [{"code": "a", "name": "A"}], "samples": [{"text": "t", "taxonomy_codes": "a"}]}),
+     "first problem: samples[0].taxonomy_codes"),
+    (json.dumps({"taxonomy": [{"code": "a", "name": "A"}]}), "missing top-level field 'samples'"),
     (json.dumps({"taxonomy": [{"code": "a", "name": "A"}], "samples": [{"text": "only one", "taxonomy_codes": ["a"]}]}),
      "need at least 2 usable samples"),
 ])

@@ -45,7 +45,8 @@ def test_checkpoint_is_complete_and_verified(checkpoint_dir):
     m = ckpt.verify_checkpoint(checkpoint_dir)
     assert m["kind"] == "classifier" and m["version"] == "t1"
     assert set(m["files"]) == {"model.onnx", "model.int8.onnx", "parity.json", "vocab.txt",
-                               "tokenizer_cases.jsonl", "evaluation.json"}
+                               "tokenizer_cases.jsonl", "evaluation.json", "model.pt"}
+    assert m["classifier"]["pytorch_file"] == "model.pt"
     io = m["onnx"]["model.onnx"]
     assert io == m["onnx"]["model.int8.onnx"]
     assert [(i["name"], i["dtype"], i["shape"]) for i in io["inputs"]] == [
@@ -82,6 +83,25 @@ def test_parity_checks_and_texts_reproduce(checkpoint_dir, tokenizer):
         assert np.allclose(got, entry["logits"], atol=entry["tolerance"])
 
 
+def test_pytorch_checkpoint_loads_back_and_reproduces_logits(checkpoint_dir, tokenizer):
+    import torch
+
+    m = json.loads((checkpoint_dir / "manifest.json").read_text())
+    model, saved = export_classifier.load_pt(checkpoint_dir / "model.pt")
+    assert saved["labels"] == m["classifier"]["labels"]
+    assert saved["thresholds"] == m["classifier"]["thresholds"]
+    assert saved["hyperparameters"] == m["hyperparameters"] and saved["metrics"] == m["metrics"]
+    assert saved["encoder"] == "tiny" and saved["max_length"] == 32
+    texts = json.loads((checkpoint_dir / "parity.json").read_text())["texts"]
+    enc = tokenizer([t["text"] for t in texts], truncation=True, max_length=32, padding=True,
+                    return_tensors="pt")
+    with torch.no_grad():
+        got = model(**{k: enc[k] for k in ("input_ids", "attention_mask", "token_type_ids")}).numpy()
+    want = np.array([t["logits"] for t in texts])
+    assert got.shape == want.shape == (len(texts), 9)
+    assert np.allclose(got, want, atol=1e-5), np.abs(got - want).max()
+
+
 def test_tokenizer_cases_match_hf(checkpoint_dir, tokenizer):
     lines = (checkpoint_dir / "tokenizer_cases.jsonl").read_text(encoding="utf-8").split("\n")
     cases = [json.loads(x) for x in lines if x]
@@ -112,7 +132,7 @@ def test_export_rejects_onnx_that_differs(sample_file, tmp_path, monkeypatch):
     cfg = ClassifierConfig(data=str(sample_file), output_dir=str(tmp_path), version="bad", **FAST)
     with pytest.raises(TrainingError, match="differs from PyTorch"):
         run(cfg)
-    assert not (tmp_path / "classifier" / "bad" / "manifest.json").exists()
+    assert not (tmp_path / "classifier" / "bad").exists()  # no partial version left behind
 
 
 def test_thousand_labels_train_and_export(tmp_path):
@@ -128,6 +148,17 @@ def test_thousand_labels_train_and_export(tmp_path):
     out = _onnx(d / "model.int8.onnx").run(None, {k: enc[k].astype(np.int64) for k in
                                                   ("input_ids", "attention_mask", "token_type_ids")})[0]
     assert out.shape == (2, 1000) and np.isfinite(out).all()
+
+
+def test_loss_logged_at_info_every_n_steps(caplog):
+    data = ClassificationData(make_sample_dataset(40, seed=2), list(TAXONOMY))
+    cfg = ClassifierConfig(data="x", **{**FAST, "max_steps": 5, "augment_target": 0, "log_every": 2})
+    with caplog.at_level("INFO", logger="mlbundle_training.classifier_loop"):
+        train(cfg, data)
+    losses = [json.loads(rec.getMessage()) for rec in caplog.records
+              if rec.levelname == "INFO" and '"event": "loss"' in rec.getMessage()]
+    assert [(x["epoch"], x["step"]) for x in losses] == [(1, 2), (1, 4)]
+    assert all(0 < x["loss"] < 5 for x in losses)
 
 
 def test_training_is_seeded(sample_file):

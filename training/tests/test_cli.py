@@ -58,7 +58,17 @@ def _write(tmp_path, name, text):
     ("malformed", '[{"user_id": "a",', [], "malformed JSON at line 1"),
     ("empty", "[]", [], "no usable interactions"),
     ("mistyped", '[{"user_id": 1, "item_id": "x", "timestamp": true}]', [], "no usable interactions"),
+    ("mistyped field named", '[{"user_id": "u", "item_id": "x", "timestamp": true}]', [],
+     "first problem: record 0: field 'timestamp' must be ISO-8601 or epoch seconds, got a boolean"),
+    ("missing field named", '[{"item_id": "x", "timestamp": 1}]', [],
+     "d.json: no usable interactions (1 records, 1 invalid); first problem: record 0: field 'user_id' is missing"),
+    ("every item a positive", json.dumps([
+        {"user_id": "a", "item_id": "x", "timestamp": 1}, {"user_id": "a", "item_id": "y", "timestamp": 2},
+        {"user_id": "b", "item_id": "x", "timestamp": 3}, {"user_id": "b", "item_id": "z", "timestamp": 4},
+        {"user_id": "a", "item_id": "z", "timestamp": 5}]), [],
+     "user(s) 'a' interacted with every one of the 3 items, so no negative can be sampled"),
     ("missing path", None, [], "does not exist"),
+    ("missing path named", None, [], "nope.json does not exist"),
     ("single interaction", json.dumps([
         {"user_id": "a", "item_id": "x", "timestamp": 1}, {"user_id": "a", "item_id": "y", "timestamp": 2},
         {"user_id": "b", "item_id": "x", "timestamp": 3}]), [], "single interaction (b)"),
@@ -77,7 +87,51 @@ def test_unwritable_output_dir(jsonl, tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("x")
     assert main(["train-ncf", "--data-path", str(jsonl), "--output-dir", str(blocker / "sub"), *FAST]) == 2
-    assert "is not writable" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "is not writable" in err and str(blocker) in err, err
+    assert not list(tmp_path.glob("**/manifest.json"))
+
+
+def test_duplicates_are_merged_with_a_named_warning(tmp_path, capsys, caplog):
+    rows = [{"user_id": u, "item_id": i, "timestamp": t} for u, i, t in
+            [("a", "x", 1), ("a", "y", 2), ("a", "z", 3), ("b", "x", 4), ("b", "y", 5), ("a", "x", 9),
+             ("c", "w", 6), ("c", "v", 7)]]
+    data = _write(tmp_path, "dup.json", json.dumps(rows))
+    with caplog.at_level("WARNING"):
+        assert main(["train-ncf", "--data-path", data, "--output-dir", str(tmp_path / "out"),
+                     "--version", "dup", "--eval-negatives", "1", *FAST]) == 0
+    assert "dup.json: merged 1 duplicate (user, item) interactions" in caplog.text
+    assert "user_id 'a' item_id 'x' appears 2 times" in caplog.text
+    m = checkpoint.verify_checkpoint(tmp_path / "out" / "ncf" / "dup")
+    assert m["data"]["interactions"] == 7 and m["data"]["merged_duplicates"] == 1
+
+
+def test_malformed_jsonl_lines_are_named(tmp_path, capsys):
+    data = _write(tmp_path, "d.jsonl", '{"user_id": "u", "item_id": "x"\n{"user_id": "v",\n')
+    assert main(["train-ncf", "--data-path", data, "--output-dir", str(tmp_path / "out"), *FAST]) == 2
+    err = capsys.readouterr().err
+    assert "d.jsonl: no usable interactions (2 records, 2 invalid); first problem: line 1: malformed JSON" in err
+    assert not list(tmp_path.glob("**/manifest.json"))
+
+
+def test_prepare_bad_input_exits_2(tmp_path, capsys):
+    assert main(["prepare", "--data-path", str(tmp_path / "none.jsonl"), "--out", str(tmp_path / "p")]) == 2
+    assert "none.jsonl does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "p").exists()
+
+
+def test_publish_unreachable_s3_endpoint_exits_2(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # discard port: nothing listens
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    d = tmp_path / "out" / "ncf" / "v1"
+    assert main(["synth-checkpoint", "--items", "20", "--users", "5", "--out", str(tmp_path / "out"),
+                 "--version", "v1"]) == 0
+    capsys.readouterr()
+    assert main(["publish", str(d), "--to", "s3://bucket/models/"]) == 2
+    err = capsys.readouterr().err
+    assert "publish: error: cannot reach http://127.0.0.1:9 to publish s3://bucket/models/ncf/v1" in err, err
 
 
 def test_publish_incomplete_checkpoint(tmp_path, capsys):

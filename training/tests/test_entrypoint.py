@@ -82,3 +82,22 @@ def test_dockerfile_refers_to_real_paths():
             assert (root / src).exists(), src
     module = re.search(r'ENTRYPOINT \["python", "-m", "([\w.]+)"\]', text).group(1)
     assert callable(importlib.import_module(module).main)
+
+
+def test_unreachable_s3_endpoint_exits_2_without_manifest(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # discard port: nothing listens
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # the staging folder lands here
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    env = {"JOB": "ncf", "DATA_URI": "s3://bucket/data/interactions.jsonl", "OUTPUT_URI": str(tmp_path / "models")}
+    assert main(env) == 2
+    assert "cannot download s3://bucket/data/interactions.jsonl" in capsys.readouterr().err
+    env = {"JOB": "ncf", "DATA_URI": "synthetic", "OUTPUT_URI": "s3://bucket/models/", "NCF_EPOCHS": "1",
+           "NCF_LAYERS": "16,8", "NCF_FACTORS": "4", "NCF_VERSION": "v1"}
+    assert main(env) == 2
+    assert "cannot reach http://127.0.0.1:9 to publish s3://bucket/models/ncf/v1" in capsys.readouterr().err
+    assert not list(tmp_path.glob("**/manifest.json"))  # staging removed, nothing local

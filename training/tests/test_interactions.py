@@ -98,6 +98,7 @@ def test_duplicates_are_merged(tmp_path, caplog):
     with caplog.at_level(logging.WARNING):
         got = it.load_json(p)
     assert len(got) == 4 and got.duplicates == 1 and "merged 1 duplicate" in caplog.text
+    assert "user_id 'a' item_id 'x' appears 2 times" in caplog.text
     row = int(np.flatnonzero((got.users == 0) & (got.items == 0))[0])
     assert got.timestamps[row] == 1767229999 and got.weights[row] == 4
 

@@ -89,6 +89,19 @@ def test_training_is_deterministic(data):
         assert torch.equal(x, y), k
 
 
+@pytest.mark.parametrize("every", [3, 0])
+def test_loss_logged_at_info_every_n_batches(data, caplog, every):
+    cfg = NCFConfig(epochs=2, batch_size=1024, progress=False, seed=0, log_every=every)
+    with caplog.at_level("INFO", logger="mlbundle_training.train_ncf"):
+        r = train(cfg, data)
+    losses = [json.loads(rec.getMessage()) for rec in caplog.records
+              if rec.levelname == "INFO" and '"event": "loss"' in rec.getMessage()]
+    batches = -(-len(r.split.train) * (1 + cfg.negatives) // cfg.batch_size)
+    want = [(e, b) for e in (1, 2) for b in range(1, batches + 1) if every and b % every == 0]
+    assert [(x["epoch"], x["batch"]) for x in losses] == want
+    assert all(0 < x["loss"] < 10 for x in losses)
+
+
 def test_export_parity_and_contract(trained, data, tmp_path):
     d = export_checkpoint(trained.model, data, tmp_path, "t1", {"epochs": 8}, trained.metrics)
     m = checkpoint.verify_checkpoint(d)
