@@ -82,17 +82,5 @@ func (m *Model) Run(ctx context.Context, file string, inputs []checkpoint.Tensor
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	in := make([]onnx.Tensor, len(inputs))
-	for i, t := range inputs {
-		in[i] = onnx.Tensor(t)
-	}
-	out, err := s.Run(in, outputs)
-	if err != nil {
-		return nil, err
-	}
-	res := make([]checkpoint.Tensor, len(out))
-	for i, t := range out {
-		res[i] = checkpoint.Tensor(t)
-	}
-	return res, nil
+	return checkpoint.RunAs(s.Run, inputs, outputs)
 }
