@@ -32,6 +32,9 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := cfg.Require(config.Needs{Models: true}); err != nil {
+		return err
+	}
 	opts, err := classify.OptionsFromEnv(os.Getenv)
 	if err != nil {
 		return err

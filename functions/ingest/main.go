@@ -26,6 +26,9 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := cfg.Require(config.Needs{Interactions: true}); err != nil {
+		return err
+	}
 	aws, err := cfg.AWS(ctx)
 	if err != nil {
 		return err

@@ -25,6 +25,9 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := cfg.Require(config.Needs{Models: true}); err != nil {
+		return err
+	}
 	aws, err := cfg.AWS(ctx)
 	if err != nil {
 		return err

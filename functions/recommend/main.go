@@ -35,6 +35,9 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := cfg.Require(config.Needs{Models: true, Interactions: true}); err != nil {
+		return err
+	}
 	log := cfg.Logger(os.Stderr)
 	if err := onnx.Init(cfg.ONNXRuntimeLib); err != nil {
 		return err

@@ -32,6 +32,9 @@ func setup(ctx context.Context) (*reload.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := c.Require(config.Needs{Models: true}); err != nil {
+		return nil, err
+	}
 	if err := onnx.Init(c.ONNXRuntimeLib); err != nil {
 		return nil, err
 	}

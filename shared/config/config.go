@@ -32,6 +32,47 @@ type Config struct {
 	LogLevel          slog.Level
 	AWSEndpointURL    string
 	FunctionName      string
+	// OnLambda is true inside AWS Lambda (AWS_LAMBDA_FUNCTION_NAME set), where the
+	// local defaults (models dir, SQLite file) are never what was meant.
+	OnLambda bool
+
+	modelsDirSet, interactionsDBSet bool // set explicitly, not defaulted
+}
+
+// Needs names the stores one function reads, for Config.Require.
+type Needs struct {
+	Models       bool // MODELS_BUCKET and ACTIVE_TABLE, or an explicit MODELS_DIR
+	Interactions bool // INTERACTIONS_TABLE and POPULARITY_TABLE, or an explicit INTERACTIONS_DB
+}
+
+// Require reports, on Lambda, every store that need names but the environment
+// does not configure, so that a function deployed without its variables fails at
+// init with one clear message instead of quietly reading an empty local default.
+// An explicit MODELS_DIR or INTERACTIONS_DB (a directory shipped with the function
+// or a mounted file system) counts as configured. Off Lambda the local defaults
+// stand and Require returns nil.
+func (c Config) Require(need Needs) error {
+	if !c.OnLambda {
+		return nil
+	}
+	var errs []error
+	missing := func(name, v string) {
+		if v == "" {
+			errs = append(errs, fmt.Errorf("%s is required on Lambda", name))
+		}
+	}
+	if need.Models && !c.modelsDirSet {
+		missing("MODELS_BUCKET", c.ModelsBucket)
+		missing("ACTIVE_TABLE", c.ActiveTable)
+	}
+	if need.Interactions && !c.interactionsDBSet {
+		missing("INTERACTIONS_TABLE", c.InteractionsTable)
+		missing("POPULARITY_TABLE", c.PopularityTable)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	return nil
 }
 
 // FromEnv reads the configuration from the process environment.
@@ -60,6 +101,9 @@ func Load(getenv func(string) string) (Config, error) {
 		ServiceScope:      get("SERVICE_SCOPE", api.DefaultServiceScope),
 		AWSEndpointURL:    get("AWS_ENDPOINT_URL", ""),
 		FunctionName:      get("AWS_LAMBDA_FUNCTION_NAME", "local"),
+		OnLambda:          onLambda,
+		modelsDirSet:      strings.TrimSpace(getenv("MODELS_DIR")) != "",
+		interactionsDBSet: strings.TrimSpace(getenv("INTERACTIONS_DB")) != "",
 	}
 	if c.ONNXRuntimeLib == "" && onLambda {
 		c.ONNXRuntimeLib = LambdaORTLib

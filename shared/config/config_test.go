@@ -92,3 +92,59 @@ func TestLoggerLevelAndFunction(t *testing.T) {
 		t.Errorf("log output %q", out)
 	}
 }
+
+func TestRequire(t *testing.T) {
+	lambda := map[string]string{"AWS_LAMBDA_FUNCTION_NAME": "fn"}
+	with := func(base map[string]string, kv ...string) map[string]string {
+		m := map[string]string{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	both := Needs{Models: true, Interactions: true}
+	tests := []struct {
+		name string
+		env  map[string]string
+		need Needs
+		want []string // variables the error must name; none = no error
+	}{
+		{"local defaults stand off Lambda", map[string]string{}, both, nil},
+		{"lambda without anything", lambda, both,
+			[]string{"MODELS_BUCKET", "ACTIVE_TABLE", "INTERACTIONS_TABLE", "POPULARITY_TABLE"}},
+		{"lambda with the cloud stores", with(lambda, "MODELS_BUCKET", "b", "ACTIVE_TABLE", "m",
+			"INTERACTIONS_TABLE", "i", "POPULARITY_TABLE", "p"), both, nil},
+		{"lambda with explicit local stores", with(lambda, "MODELS_DIR", "/opt/models",
+			"INTERACTIONS_DB", "/mnt/i.db"), both, nil},
+		{"only what the function needs", with(lambda, "INTERACTIONS_TABLE", "i", "POPULARITY_TABLE", "p"),
+			Needs{Interactions: true}, nil},
+		{"bucket without pointer table", with(lambda, "MODELS_BUCKET", "b"), Needs{Models: true},
+			[]string{"ACTIVE_TABLE"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Load(func(k string) string { return tc.env[k] })
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			err = c.Require(tc.need)
+			if len(tc.want) == 0 {
+				if err != nil {
+					t.Fatalf("Require = %v, want nil", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("Require = nil, want an error naming %v", tc.want)
+			}
+			for _, name := range tc.want {
+				if !strings.Contains(err.Error(), name) {
+					t.Errorf("Require = %q, want it to name %s", err, name)
+				}
+			}
+		})
+	}
+}

@@ -71,8 +71,8 @@ func TestIngestStoresAndIsIdempotent(t *testing.T) {
 func TestIngestRejectsNamingIndexAndField(t *testing.T) {
 	rt, _ := ingestRouter(t)
 	status, out := post(t, rt, `{"interactions":[{"user_id":"u","item_id":"i"},{"user_id":"u","item_id":"i","weight":1e400}]}`)
-	if status != 400 {
-		t.Errorf("huge weight: %d %v", status, out)
+	if msg, _ := out["message"].(string); status != 400 || !strings.Contains(msg, "weight") {
+		t.Errorf("huge weight: %d %v, want 400 naming the weight", status, out)
 	}
 	status, out = post(t, rt, `{"interactions":[{"user_id":"u","item_id":"i"},{"user_id":"u","item_id":"i","timestamp":"2999-01-01T00:00:00Z"}]}`)
 	if msg, _ := out["message"].(string); status != 400 || !strings.HasPrefix(msg, "interactions[1].timestamp:") {

@@ -130,10 +130,21 @@ func (h *Handler) check(ctx context.Context, kind checkpoint.Kind, version strin
 	if h.Validator != nil {
 		v = h.Validator
 	}
-	if err := v.Validate(ctx, m, dir); err != nil {
+	if err := validate(ctx, v, m, dir); err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// validate runs v and turns a panic into a rejection: an artifact that crashes
+// validation must not take the function's process (and warm sandbox) with it.
+func validate(ctx context.Context, v Validator, m *checkpoint.Manifest, dir string) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%w: validation panicked: %v", ErrRejected, p)
+		}
+	}()
+	return v.Validate(ctx, m, dir)
 }
 
 func (h *Handler) finish(ctx context.Context, r Result, err error, took time.Duration) (Result, error) {

@@ -228,3 +228,25 @@ func TestParseKey(t *testing.T) {
 		t.Errorf("URL-encoded key: %s %v", v, ok)
 	}
 }
+
+// panicky is a validator that panics, as a bug on malformed input would.
+type panicky struct{}
+
+func (panicky) Validate(context.Context, *checkpoint.Manifest, string) error {
+	panic("index out of range")
+}
+
+func TestValidatorPanicRejects(t *testing.T) {
+	r := newRig(t)
+	r.h.Validator = panicky{}
+	res, err := r.h.Process(context.Background(), bucket, r.put(t, checkpointtest.NCF("v1", t0)))
+	if err != nil {
+		t.Fatalf("Process returned %v: a panic is a rejection, not a retry", err)
+	}
+	if res.Outcome != reload.Rejected || res.Reason != "onnx_io" || !strings.Contains(res.Err.Error(), "validation panicked: index out of range") {
+		t.Errorf("Process = %+v, want rejected with the panic named", res)
+	}
+	if got := r.active(t, checkpoint.NCF); got != "" {
+		t.Errorf("active = %q after a panicking validation, want none", got)
+	}
+}

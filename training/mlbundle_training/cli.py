@@ -11,7 +11,7 @@ import argparse
 import json
 import logging
 import sys
-from dataclasses import fields
+from dataclasses import dataclass, fields
 
 from .errors import TrainingError
 
@@ -56,44 +56,69 @@ def _synthetic_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threads", type=int, default=0, help="CPU threads for torch (0: torch default)")
 
 
-def _load(ns: argparse.Namespace):
-    from .interactions import load_interactions
-    from .synthetic import create_synthetic_interactions
+@dataclass
+class DataSource:
+    """Where interactions come from: ``--data-path`` and the synthetic generator's size."""
 
-    if ns.data_path == "synthetic":
-        return create_synthetic_interactions(ns.seed, ns.synthetic_users, ns.synthetic_items,
-                                             ns.synthetic_count)
-    return load_interactions(ns.data_path)
+    path: str = "synthetic"
+    seed: int = 0
+    synthetic_users: int = 200
+    synthetic_items: int = 150
+    synthetic_count: int = 4000
+
+    @classmethod
+    def from_args(cls, ns: argparse.Namespace) -> "DataSource":
+        """The DataSource of parsed ``--data-path``/``--seed``/``--synthetic-*`` flags."""
+        return cls(ns.data_path, ns.seed, ns.synthetic_users, ns.synthetic_items, ns.synthetic_count)
+
+    def load(self):
+        """Load (or generate) the interactions; TrainingError names what is wrong and where."""
+        from .interactions import load_interactions
+        from .synthetic import create_synthetic_interactions
+
+        if self.path == "synthetic":
+            return create_synthetic_interactions(self.seed, self.synthetic_users, self.synthetic_items,
+                                                 self.synthetic_count)
+        return load_interactions(self.path)
+
+
+@dataclass
+class PrepareConfig:
+    """The ``prepare`` job: data, split kind and policy, output directory."""
+
+    source: DataSource
+    out: str
+    split: str = "random"
+    single_interaction: str = "error"
+    seed: int = 0
 
 
 def cmd_train_ncf(ns: argparse.Namespace) -> str:
     """Train an NCF model and export its checkpoint; prints the checkpoint directory."""
-    from .export_ncf import export_checkpoint
-    from .train_ncf import NCFConfig, train
-
     from .checkpoint import check_writable, validate_version
+    from .train_ncf import NCFConfig, run
 
     cfg = NCFConfig(**{f.name: getattr(ns, f.name) for f in fields(NCFConfig) if hasattr(ns, f.name)})
     if cfg.version is not None:
         validate_version(cfg.version)
     check_writable(cfg.output_dir)
-    data = _load(ns)
-    result = train(cfg, data)
-    if not result.metrics:  # a torchrun rank other than 0
-        return ""
-    extra = {"best_epoch": result.best_epoch, "samples_per_s": round(result.samples_per_second, 1)}
-    return str(export_checkpoint(result.model, data, cfg.output_dir, cfg.version,
-                                 {**cfg.hyperparameters(), **extra}, result.metrics))
+    d = run(cfg, DataSource.from_args(ns).load())
+    return "" if d is None else str(d)  # None: a torchrun rank other than 0
+
+
+def prepare(cfg: PrepareConfig) -> dict:
+    """Write train/validation splits, spec.json and id maps; returns the spec."""
+    from .splits import make_split, write_prepared
+
+    data = cfg.source.load()
+    split = make_split(data, cfg.split, cfg.seed, cfg.single_interaction)
+    return write_prepared(data, split, cfg.out, cfg.seed)
 
 
 def cmd_prepare(ns: argparse.Namespace) -> str:
-    """Write train/validation splits, spec.json and id maps."""
-    from .splits import make_split, write_prepared
-
-    data = _load(ns)
-    split = make_split(data, ns.split, ns.seed, ns.single_interaction)
-    spec = write_prepared(data, split, ns.out, ns.seed)
-    return json.dumps(spec)
+    """``prepare``: prints the spec written."""
+    cfg = PrepareConfig(DataSource.from_args(ns), ns.out, ns.split, ns.single_interaction, ns.seed)
+    return json.dumps(prepare(cfg))
 
 
 def cmd_convert_movielens(ns: argparse.Namespace) -> str:

@@ -114,20 +114,18 @@ def fetch(uri: str, workdir: Path) -> str:
         raise TrainingError(f"cannot download {uri}: {e}") from e
 
 
-def run_ncf(cfg: JobConfig, stage: Path) -> Path:
-    """Train and export the NCF model into ``stage``; return the version directory."""
-    from .export_ncf import export_checkpoint
+def run_ncf(cfg: JobConfig, stage: Path) -> Path | None:
+    """Train and export the NCF model into ``stage``; return the version directory (None
+    on a torchrun rank other than 0)."""
     from .interactions import load_interactions
     from .synthetic import create_synthetic_interactions
-    from .train_ncf import NCFConfig, train
+    from .train_ncf import NCFConfig, run
 
     ncfg = NCFConfig(**{**cfg.ncf, "output_dir": str(stage), "progress": False})
     src = fetch(cfg.ncf_data, stage / "input")
     data = (create_synthetic_interactions(ncfg.seed) if src == "synthetic"
             else load_interactions(src))
-    result = train(ncfg, data)
-    return export_checkpoint(result.model, data, stage, ncfg.version, ncfg.hyperparameters(),
-                             result.metrics)
+    return run(ncfg, data)
 
 
 def run_classifier(cfg: JobConfig, stage: Path) -> Path:
@@ -152,7 +150,8 @@ def main(env: Mapping[str, str] | None = None) -> int:
             jobs = ["ncf", "classifier"] if cfg.job == "all" else [cfg.job]
             for job in jobs:
                 d = (run_ncf if job == "ncf" else run_classifier)(cfg, stage / job)
-                print(publish(d, cfg.output_uri))
+                if d is not None:
+                    print(publish(d, cfg.output_uri))
     except TrainingError as e:
         print(f"entrypoint: error: {e}", file=sys.stderr)
         return 2

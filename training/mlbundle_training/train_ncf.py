@@ -16,6 +16,7 @@ import logging
 import os
 import time
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -234,3 +235,16 @@ def train(cfg: NCFConfig, data: Interactions) -> NCFResult:
         log.info(json.dumps({"event": "best", "epoch": best_epoch, **final}))
     return NCFResult(model, cfg, data, split, final, history, best_epoch,
                      float(np.median(rates)) if rates else 0.0)
+
+
+def run(cfg: NCFConfig, data: Interactions) -> Path | None:
+    """Train, then export the best epoch under ``cfg.output_dir``; returns the version
+    directory, or None on a torchrun rank other than 0 (rank 0 exports)."""
+    from .export_ncf import export_checkpoint
+
+    result = train(cfg, data)
+    if not result.metrics:
+        return None
+    extra = {"best_epoch": result.best_epoch, "samples_per_s": round(result.samples_per_second, 1)}
+    return export_checkpoint(result.model, data, cfg.output_dir, cfg.version,
+                             {**cfg.hyperparameters(), **extra}, result.metrics)

@@ -150,3 +150,30 @@ def test_module_entry_point_help():
     for flag in ("--epochs", "--batch-size", "--lr", "--data-path", "--output-dir", "--factors",
                  "--layers", "--variant", "--negatives", "--seed", "--device"):
         assert flag in got.stdout
+
+
+@pytest.mark.parametrize("level, want_loss_lines", [("info", 7), ("warning", 0)])
+def test_loss_records_on_stderr_every_10_batches(tmp_path, level, want_loss_lines):
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]), "OMP_NUM_THREADS": "1"}
+    args = [sys.executable, "-m", "mlbundle_training.cli", "--log-level", level, "train-ncf",
+            "--data-path", "synthetic", "--synthetic-users", "60", "--synthetic-items", "50",
+            "--synthetic-count", "1000", "--epochs", "1", "--batch-size", "64", "--no-progress",
+            "--factors", "4", "--layers", "16,8,4", "--output-dir", str(tmp_path), "--version", "v"]
+    got = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
+    assert got.returncode == 0, got.stderr[-2000:]
+    records = [json.loads(x) for x in got.stderr.splitlines() if x.startswith('{"event": "loss"')]
+    assert [r["batch"] for r in records] == [10 * (n + 1) for n in range(want_loss_lines)]
+    assert got.stdout.strip() == str(tmp_path / "ncf" / "v")
+
+
+def test_publish_to_unwritable_store_and_convert_missing_input(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["synth-checkpoint", "--items", "20", "--users", "5", "--out", str(out), "--version", "v1"]) == 0
+    capsys.readouterr()
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    assert main(["publish", str(out / "ncf" / "v1"), "--to", str(blocker)]) == 2
+    assert f"publish: error: cannot write to {blocker / 'ncf' / 'v1'}" in capsys.readouterr().err
+    assert main(["convert-movielens", "--input", str(tmp_path / "u.data"), "--out", str(tmp_path / "x.jsonl")]) == 2
+    assert f"MovieLens file {tmp_path / 'u.data'} does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "x.jsonl").exists()

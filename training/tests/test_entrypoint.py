@@ -29,7 +29,8 @@ def test_ncf_job_publishes_to_local_store(tmp_path, capsys):
     assert main(env) == 0
     d = tmp_path / "models" / "ncf" / "env-v1"
     assert capsys.readouterr().out.strip() == str(d)
-    assert checkpoint.verify_checkpoint(d)["hyperparameters"]["layers"] == [16, 8]
+    hyper = checkpoint.verify_checkpoint(d)["hyperparameters"]
+    assert hyper["layers"] == [16, 8] and hyper["best_epoch"] == 1 and hyper["samples_per_s"] > 0
 
 
 def test_bad_job_exits_2(tmp_path, capsys):
