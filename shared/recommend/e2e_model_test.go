@@ -34,7 +34,7 @@ func fixtureCache(t *testing.T) (*modelstore.Cache[*ncf.Model], *checkpoint.Mani
 	store := modelstore.NewLocal(checkpoints)
 	man, err := modelstore.ReadManifest(context.Background(), store, checkpoint.NCF, "tiny-v1")
 	if err != nil {
-		t.Skipf("no ncf fixture under %s (make fixtures writes it): %v", checkpoints, err)
+		t.Fatalf("committed ncf fixture under %s unreadable (make fixtures writes it): %v", checkpoints, err)
 	}
 	ptr := modelstore.NewLocalPointer(t.TempDir())
 	if err := ptr.Promote(context.Background(), man.Active()); err != nil {

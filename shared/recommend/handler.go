@@ -3,6 +3,7 @@ package recommend
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -76,6 +77,9 @@ func (h *Handler) Scores(ctx context.Context, r *api.Request) (*api.Response, er
 	}
 	if err := api.AuthorizeUser(r, req.UserID); err != nil {
 		return nil, err
+	}
+	if len(req.ItemIDs) > MaxScoreItems { // a batch over the limit: 413, as for texts and interactions
+		return nil, api.TooLarge(fmt.Sprintf("item_ids holds %d ids; at most %d per call", len(req.ItemIDs), MaxScoreItems))
 	}
 	res, err := h.svc.Scores(ctx, req.UserID, req.ItemIDs)
 	if err != nil {

@@ -76,6 +76,8 @@ func TestHandlerBadInput(t *testing.T) {
 		{"scores unknown field", "POST", "/v1/scores", "", `{"user_id":"u0","item_ids":["i1"],"x":1}`, 400, "unknown field"},
 		{"scores missing user", "POST", "/v1/scores", "", `{"item_ids":["i1"]}`, 400, "user_id is required"},
 		{"scores no items", "POST", "/v1/scores", "", `{"user_id":"u0","item_ids":[]}`, 400, "1..1000"},
+		{"scores too many items", "POST", "/v1/scores", "", `{"user_id":"u0","item_ids":[` +
+			strings.TrimSuffix(strings.Repeat(`"i1",`, MaxScoreItems+1), ",") + `]}`, 413, "at most 1000"},
 		{"scores bad item", "POST", "/v1/scores", "", `{"user_id":"u0","item_ids":["ok",""]}`, 400, "item_ids[1]"},
 	}
 	for _, tc := range cases {
