@@ -47,8 +47,7 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	store, pointer := modelstore.Open(modelstore.Settings{Dir: cfg.ModelsDir, Bucket: cfg.ModelsBucket,
-		Prefix: cfg.ModelsPrefix, ActiveTable: cfg.ActiveTable, S3: cfg.S3(aws), Dynamo: cfg.DynamoDB(aws)})
+	store, pointer := modelstore.Open(cfg.ModelStore(aws))
 	cache := modelstore.NewCache(modelstore.CacheConfig{Kind: checkpoint.Classifier, Store: store, Pointer: pointer,
 		Dir: os.TempDir() + "/models", TTL: cfg.ModelTTL, Logger: log, Skip: modelstore.ClassifierSkip(opts.FP32)},
 		classify.Loader(opts), (*classify.Model).Close)

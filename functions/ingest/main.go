@@ -33,8 +33,7 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	store, closeStore, err := interactions.Open(ctx, interactions.Settings{InteractionsTable: cfg.InteractionsTable,
-		PopularityTable: cfg.PopularityTable, Dynamo: cfg.DynamoDB(aws), DBPath: cfg.InteractionsDB})
+	store, closeStore, err := interactions.Open(ctx, interactions.SettingsFrom(cfg, aws))
 	if err != nil {
 		return err
 	}

@@ -32,8 +32,7 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	store, pointer := modelstore.Open(modelstore.Settings{Dir: cfg.ModelsDir, Bucket: cfg.ModelsBucket,
-		Prefix: cfg.ModelsPrefix, ActiveTable: cfg.ActiveTable, S3: cfg.S3(aws), Dynamo: cfg.DynamoDB(aws)})
+	store, pointer := modelstore.Open(cfg.ModelStore(aws))
 	rt := api.NewRouter(api.WithAuth(cfg.Auth()), api.WithLogger(cfg.Logger(os.Stderr)))
 	catalog.New(store, pointer, cfg.ModelTTL).Register(rt)
 	lambda.Start(rt.Lambda)

@@ -46,10 +46,8 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	store, pointer := modelstore.Open(modelstore.Settings{Dir: cfg.ModelsDir, Bucket: cfg.ModelsBucket,
-		Prefix: cfg.ModelsPrefix, ActiveTable: cfg.ActiveTable, S3: cfg.S3(aws), Dynamo: cfg.DynamoDB(aws)})
-	seen, closeSeen, err := interactions.Open(ctx, interactions.Settings{InteractionsTable: cfg.InteractionsTable,
-		PopularityTable: cfg.PopularityTable, Dynamo: cfg.DynamoDB(aws), DBPath: cfg.InteractionsDB})
+	store, pointer := modelstore.Open(cfg.ModelStore(aws))
+	seen, closeSeen, err := interactions.Open(ctx, interactions.SettingsFrom(cfg, aws))
 	if err != nil {
 		return err
 	}

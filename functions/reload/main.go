@@ -42,8 +42,7 @@ func setup(ctx context.Context) (*reload.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	store, ptr := modelstore.Open(modelstore.Settings{Dir: c.ModelsDir, Bucket: c.ModelsBucket,
-		Prefix: c.ModelsPrefix, ActiveTable: c.ActiveTable, S3: c.S3(aws), Dynamo: c.DynamoDB(aws)})
+	store, ptr := modelstore.Open(c.ModelStore(aws))
 	return &reload.Handler{Store: store, Pointer: ptr, Bucket: c.ModelsBucket, Prefix: c.ModelsPrefix,
 		Dir: filepath.Join(os.TempDir(), "models"), Validator: reload.ONNXValidator{},
 		Metrics: metrics.New(os.Stdout, c.FunctionName), Logger: c.Logger(os.Stdout)}, nil

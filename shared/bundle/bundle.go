@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/contentml/mlbundle/shared/api"
 	"github.com/contentml/mlbundle/shared/catalog"
 	"github.com/contentml/mlbundle/shared/config"
@@ -90,26 +91,15 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Bundle, error)
 
 func (b *Bundle) openStores(ctx context.Context) error {
 	cfg := b.Config
-	b.Store = modelstore.NewLocal(cfg.ModelsDir)
-	b.Pointer = modelstore.NewLocalPointer(cfg.ModelsDir)
-	settings := interactions.Settings{DBPath: cfg.InteractionsDB}
+	var awsCfg aws.Config // only loaded when a bucket or table is configured
 	if cfg.UsesS3() || cfg.ActiveTable != "" || cfg.UsesDynamo() {
-		awsCfg, err := cfg.AWS(ctx)
-		if err != nil {
+		var err error
+		if awsCfg, err = cfg.AWS(ctx); err != nil {
 			return err
 		}
-		if cfg.UsesS3() {
-			b.Store = modelstore.NewS3(cfg.S3(awsCfg), cfg.ModelsBucket, cfg.ModelsPrefix)
-		}
-		if cfg.ActiveTable != "" {
-			b.Pointer = modelstore.NewDynamoPointer(cfg.DynamoDB(awsCfg), cfg.ActiveTable)
-		}
-		if cfg.UsesDynamo() {
-			settings = interactions.Settings{InteractionsTable: cfg.InteractionsTable,
-				PopularityTable: cfg.PopularityTable, Dynamo: cfg.DynamoDB(awsCfg)}
-		}
 	}
-	store, closeStore, err := interactions.Open(ctx, settings)
+	b.Store, b.Pointer = modelstore.Open(cfg.ModelStore(awsCfg))
+	store, closeStore, err := interactions.Open(ctx, interactions.SettingsFrom(cfg, awsCfg))
 	if err != nil {
 		return fmt.Errorf("interactions store: %w", err)
 	}

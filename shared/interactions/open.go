@@ -3,6 +3,9 @@ package interactions
 import (
 	"context"
 	"errors"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/contentml/mlbundle/shared/config"
 )
 
 // Settings choose a store: DynamoDB when both table names are set, else SQLite.
@@ -30,4 +33,14 @@ func Open(ctx context.Context, s Settings) (Store, func() error, error) {
 		return nil, nil, err
 	}
 	return db, db.Close, nil
+}
+
+// SettingsFrom returns the settings the configuration names: DynamoDB where
+// INTERACTIONS_TABLE and POPULARITY_TABLE are set, SQLite at INTERACTIONS_DB
+// otherwise. The client is built from awsCfg but only used with the tables. (It
+// lives here, not in config, so that functions without interactions do not link
+// the SQLite driver.)
+func SettingsFrom(c config.Config, awsCfg aws.Config) Settings {
+	return Settings{InteractionsTable: c.InteractionsTable, PopularityTable: c.PopularityTable,
+		Dynamo: c.DynamoDB(awsCfg), DBPath: c.InteractionsDB}
 }
