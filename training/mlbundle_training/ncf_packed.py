@@ -43,6 +43,10 @@ class PackedNCF:
         self.layers = [(l.weight, l.bias) for l in model.tower] if model.use_mlp else []
         self.params = [self.table] + [p for wb in self.layers for p in wb] + [model.out.weight,
                                                                              model.out.bias]
+        # gradients live in buffers kept across steps: a fresh table-sized tensor per step
+        # costs page faults that outweigh the arithmetic
+        for p in self.params:
+            p.grad = torch.zeros_like(p)
 
     def _side(self, model: NCF, side: str) -> torch.Tensor:
         cols = []
@@ -96,8 +100,8 @@ class PackedNCF:
                         else logits_out.view(b, 1)).view(b)
         # d mean BCE-with-logits / dz = (sigmoid(z) - y) / b
         dz = torch.sigmoid(z).sub_(labels).div_(b).view(b, 1)
-        w_out.grad = torch.mm(dz.t(), feat)
-        b_out.grad = dz.sum(0)
+        torch.mm(dz.t(), feat, out=w_out.grad)
+        torch.sum(dz, 0, out=b_out.grad)
         dfeat = dz * w_out
         dx = torch.empty_like(x)
         if f:
@@ -109,11 +113,11 @@ class PackedNCF:
             for k in range(len(self.layers) - 1, -1, -1):
                 w, bias = self.layers[k]
                 da = torch.ops.aten.threshold_backward(da, acts[k + 1], 0)
-                w.grad = torch.mm(da.t(), acts[k])
-                bias.grad = da.sum(0)
+                torch.mm(da.t(), acts[k], out=w.grad)
+                torch.sum(da, 0, out=bias.grad)
                 da = torch.mm(da, w)
             dx[:, :, :h] = da.view(b, 2, h)
-        self.table.grad = torch.zeros_like(self.table).index_add_(0, pair.view(-1), dx.view(2 * b, h + f))
+        self.table.grad.zero_().index_add_(0, pair.view(-1), dx.view(2 * b, h + f))
         return z
 
 
