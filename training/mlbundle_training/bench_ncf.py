@@ -10,7 +10,8 @@ venv: ``python -m pip install --target ~/.cache/mlbundle/bench-extra implicit``;
 module adds that folder to ``sys.path``).
 
 Throughput: one epoch of NeuMF training (negative sampling included) with this package's
-loop vs a Dataset/DataLoader NCF written the usual way (Python loop drawing negatives with a
+loop, both its autograd step and its packed hand-written CPU step (the default), vs a
+Dataset/DataLoader NCF written the usual way (Python loop drawing negatives with a
 rejection test, ``__getitem__`` per sample, default collate), same model, batch, optimiser
 and thread count.
 """
@@ -128,6 +129,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0, help="random seed")
     ap.add_argument("--throughput-batches", type=lambda s: [int(x) for x in s.split(",")],
                     default=[256, 1024, 4096], help="batch sizes of the throughput comparison")
+    ap.add_argument("--variants", type=lambda s: s.split(","), default=["mlp", "gmf", "neumf"],
+                    help="NCF variants of the quality comparison")
+    ap.add_argument("--autograd-step", action="store_true",
+                    help="quality runs with the autograd step instead of the packed CPU step")
     ap.add_argument("--skip-quality", action="store_true", help="throughput only")
     ap.add_argument("--skip-throughput", action="store_true", help="quality only")
     args = ap.parse_args(argv)
@@ -146,9 +151,10 @@ def main(argv: list[str] | None = None) -> int:
         ev = make_eval_set(data.users[split.validation], data.items[split.validation], data.users,
                            data.items, data.num_items, dev, 99, seed=args.seed + 7919)
         rows.append(("popularity", popularity_metrics(ev, tr_i, tr_u, data.num_items), ""))
-        for variant in ("mlp", "gmf", "neumf"):
+        for variant in args.variants:
             cfg = NCFConfig(variant=variant, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                            seed=args.seed, device="cpu", progress=False)
+                            seed=args.seed, device="cpu", progress=False,
+                            packed_step=not args.autograd_step)
             t0 = time.perf_counter()
             res = train(cfg, data)
             rows.append((f"mlbundle {variant}", res.metrics,
@@ -171,15 +177,19 @@ def throughput(data, tr_u: np.ndarray, tr_i: np.ndarray, args: argparse.Namespac
     shape = NCFShape(data.num_users, data.num_items, "neumf", 8, [64, 32, 16, 8])
     only_train = Interactions(tr_u, tr_i, np.arange(len(tr_u), dtype=np.float64),
                               np.ones(len(tr_u), np.float32), data.user_ids, data.item_ids)
-    print("\n| batch | DataLoader NCF samples/s | mlbundle samples/s | ratio |\n|---|---|---|---|")
+    print("\n| batch | DataLoader NCF samples/s | mlbundle autograd loop samples/s | ratio "
+          "| mlbundle packed step samples/s | ratio |\n|---|---|---|---|---|---|")
     for batch in args.throughput_batches:
         ds = _PairsDataset(tr_u, tr_i, data.num_items, 4, args.seed)
         torch.manual_seed(args.seed)
         base = float(np.median([dataloader_epoch(NCF(shape), ds, batch, args.lr) for _ in range(2)]))
-        cfg = NCFConfig(variant="neumf", epochs=3, batch_size=batch, lr=args.lr, seed=args.seed,
-                        device="cpu", progress=False, split="random")
-        ours = train(cfg, only_train).samples_per_second
-        print(f"| {batch} | {base:,.0f} | {ours:,.0f} | {ours / base:.1f}x |", flush=True)
+        ours = {}
+        for packed in (False, True):
+            cfg = NCFConfig(variant="neumf", epochs=3, batch_size=batch, lr=args.lr, seed=args.seed,
+                            device="cpu", progress=False, split="random", packed_step=packed)
+            ours[packed] = train(cfg, only_train).samples_per_second
+        print(f"| {batch} | {base:,.0f} | {ours[False]:,.0f} | {ours[False] / base:.1f}x "
+              f"| {ours[True]:,.0f} | {ours[True] / base:.1f}x |", flush=True)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 import pytest
 import torch
 
-from mlbundle_training.negatives import is_positive, make_generator, positive_keys, sample_negatives
+from mlbundle_training.negatives import (is_positive, make_generator, positive_index, positive_keys,
+                                         sample_negatives)
 
 
 def _positives():
@@ -40,3 +41,17 @@ def test_user_with_every_item_fails():
     with pytest.raises(ValueError, match="every item"):
         sample_negatives(users, positive_keys(users, items, 5), 5, 1,
                          make_generator(torch.device("cpu"), 0), max_rounds=20)
+
+
+def test_dense_mask_draws_the_same_negatives_as_sorted_keys():
+    users, items = _positives()
+    mask = positive_index(users, items, 50, 40)
+    keys = positive_index(users, items, 50, 40, dense_limit=50 * 40 - 1)
+    assert mask.dtype == torch.bool and keys.dtype == torch.int64
+    assert int(mask.sum()) == len(keys)
+    dev = torch.device("cpu")
+    a = sample_negatives(users, mask, 40, 4, make_generator(dev, 3))
+    b = sample_negatives(users, keys, 40, 4, make_generator(dev, 3))
+    assert torch.equal(a, b)
+    q_u, q_i = torch.arange(50).repeat_interleave(40), torch.arange(40).repeat(50)
+    assert torch.equal(is_positive(mask, q_u, q_i, 40), is_positive(keys, q_u, q_i, 40))
