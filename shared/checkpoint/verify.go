@@ -1,7 +1,6 @@
 package checkpoint
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -38,11 +37,6 @@ func (m *Manifest) Verify(name string, r io.Reader) error {
 		return fmt.Errorf("%w: %s/%s: %s has sha256 %s, manifest says %s", ErrIntegrity, m.Kind, m.Version, name, got, want.SHA256)
 	}
 	return nil
-}
-
-// VerifyBytes is Verify for data already in memory.
-func (m *Manifest) VerifyBytes(name string, data []byte) error {
-	return m.Verify(name, bytes.NewReader(data))
 }
 
 // Dir is a local directory holding one complete, verified version.

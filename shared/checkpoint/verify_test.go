@@ -1,6 +1,7 @@
 package checkpoint_test
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -28,7 +29,7 @@ func TestVerify(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := c.Manifest.VerifyBytes(tt.file, tt.data)
+			err := c.Manifest.Verify(tt.file, bytes.NewReader(tt.data))
 			if tt.want == "" {
 				if err != nil {
 					t.Errorf("Verify = %v, want nil", err)

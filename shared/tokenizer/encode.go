@@ -13,17 +13,6 @@ type Encoding struct {
 	Truncated bool
 }
 
-// Batch is a batch of encodings padded to its longest member. The id, mask
-// and type slices are row-major [Rows x Cols].
-type Batch struct {
-	InputIDs      []int64
-	AttentionMask []int64
-	TokenTypeIDs  []int64
-	Rows, Cols    int
-	// Truncated reports, per row, that the text was cut at MaxLength.
-	Truncated []bool
-}
-
 // Encode tokenises one text, adding [CLS] and [SEP] and truncating to
 // MaxLength tokens.
 func (t *Tokenizer) Encode(text string) Encoding {
@@ -44,37 +33,6 @@ func (t *Tokenizer) Encode(text string) Encoding {
 		ids = ids[:limit+1]
 	}
 	return Encoding{IDs: append(ids, int64(t.sep)), Truncated: truncated}
-}
-
-// EncodeBatch tokenises texts and pads them to the longest one.
-func (t *Tokenizer) EncodeBatch(texts []string) Batch {
-	encs := make([]Encoding, len(texts))
-	cols := 0
-	for i, text := range texts {
-		encs[i] = t.Encode(text)
-		cols = max(cols, len(encs[i].IDs))
-	}
-	b := Batch{
-		InputIDs:      make([]int64, len(texts)*cols),
-		AttentionMask: make([]int64, len(texts)*cols),
-		TokenTypeIDs:  make([]int64, len(texts)*cols),
-		Rows:          len(texts),
-		Cols:          cols,
-		Truncated:     make([]bool, len(texts)),
-	}
-	for i, e := range encs {
-		row := b.InputIDs[i*cols : (i+1)*cols]
-		copy(row, e.IDs)
-		for j := len(e.IDs); j < cols; j++ {
-			row[j] = int64(t.pad)
-		}
-		mask := b.AttentionMask[i*cols : i*cols+len(e.IDs)]
-		for j := range mask {
-			mask[j] = 1
-		}
-		b.Truncated[i] = e.Truncated
-	}
-	return b
 }
 
 // nextSpecial finds the leftmost special token written in text (the longest

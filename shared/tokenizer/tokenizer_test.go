@@ -105,25 +105,6 @@ func TestCharacterClasses(t *testing.T) {
 	}
 }
 
-func TestEncodeBatch(t *testing.T) {
-	tok := tiny(t, 8)
-	b := tok.EncodeBatch([]string{"hello", "hello world !", ""})
-	if b.Rows != 3 || b.Cols != 5 {
-		t.Fatalf("shape %dx%d, want 3x5", b.Rows, b.Cols)
-	}
-	wantIDs := []int64{2, 5, 3, 0, 0, 2, 5, 6, 8, 3, 2, 3, 0, 0, 0}
-	wantMask := []int64{1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0}
-	if !slices.Equal(b.InputIDs, wantIDs) {
-		t.Errorf("ids %v, want %v", b.InputIDs, wantIDs)
-	}
-	if !slices.Equal(b.AttentionMask, wantMask) {
-		t.Errorf("mask %v, want %v", b.AttentionMask, wantMask)
-	}
-	if !slices.Equal(b.TokenTypeIDs, make([]int64, 15)) {
-		t.Errorf("token types %v, want zeros", b.TokenTypeIDs)
-	}
-}
-
 func TestNewErrors(t *testing.T) {
 	tests := []struct {
 		name  string

@@ -70,14 +70,6 @@ class Interactions:
         cells = self.num_users * self.num_items
         return len(self) / cells if cells else 0.0
 
-    def user_index(self) -> dict[str, int]:
-        """External user id -> index."""
-        return {u: i for i, u in enumerate(self.user_ids)}
-
-    def item_index(self) -> dict[str, int]:
-        """External item id -> index."""
-        return {u: i for i, u in enumerate(self.item_ids)}
-
     def subset(self, rows: np.ndarray) -> "Interactions":
         """The same id maps with only the given rows (a split)."""
         return Interactions(self.users[rows], self.items[rows], self.timestamps[rows],
