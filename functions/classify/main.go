@@ -28,11 +28,8 @@ func main() {
 }
 
 func run(ctx context.Context) error {
-	cfg, err := config.FromEnv()
+	cfg, aws, err := config.ForFunction(ctx, config.Needs{Models: true})
 	if err != nil {
-		return err
-	}
-	if err := cfg.Require(config.Needs{Models: true}); err != nil {
 		return err
 	}
 	opts, err := classify.OptionsFromEnv(os.Getenv)
@@ -41,10 +38,6 @@ func run(ctx context.Context) error {
 	}
 	log := cfg.Logger(os.Stderr)
 	if err := onnx.Init(cfg.ONNXRuntimeLib); err != nil {
-		return err
-	}
-	aws, err := cfg.AWS(ctx)
-	if err != nil {
 		return err
 	}
 	store, pointer := modelstore.Open(cfg.ModelStore(aws))

@@ -22,14 +22,7 @@ func main() {
 }
 
 func run(ctx context.Context) error {
-	cfg, err := config.FromEnv()
-	if err != nil {
-		return err
-	}
-	if err := cfg.Require(config.Needs{Interactions: true}); err != nil {
-		return err
-	}
-	aws, err := cfg.AWS(ctx)
+	cfg, aws, err := config.ForFunction(ctx, config.Needs{Interactions: true})
 	if err != nil {
 		return err
 	}

@@ -21,14 +21,7 @@ func main() {
 }
 
 func run(ctx context.Context) error {
-	cfg, err := config.FromEnv()
-	if err != nil {
-		return err
-	}
-	if err := cfg.Require(config.Needs{Models: true}); err != nil {
-		return err
-	}
-	aws, err := cfg.AWS(ctx)
+	cfg, aws, err := config.ForFunction(ctx, config.Needs{Models: true})
 	if err != nil {
 		return err
 	}

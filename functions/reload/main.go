@@ -28,18 +28,11 @@ func main() {
 }
 
 func setup(ctx context.Context) (*reload.Handler, error) {
-	c, err := config.FromEnv()
+	c, aws, err := config.ForFunction(ctx, config.Needs{Models: true})
 	if err != nil {
-		return nil, err
-	}
-	if err := c.Require(config.Needs{Models: true}); err != nil {
 		return nil, err
 	}
 	if err := onnx.Init(c.ONNXRuntimeLib); err != nil {
-		return nil, err
-	}
-	aws, err := c.AWS(ctx)
-	if err != nil {
 		return nil, err
 	}
 	store, ptr := modelstore.Open(c.ModelStore(aws))

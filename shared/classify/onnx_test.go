@@ -2,7 +2,6 @@ package classify
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/contentml/mlbundle/shared/checkpoint"
-	"github.com/contentml/mlbundle/shared/onnx"
+	"github.com/contentml/mlbundle/shared/onnx/onnxtest"
 )
 
 // fixturesDir holds the committed classifier checkpoints (tiny-v1 and
@@ -26,15 +25,7 @@ func fixturesDir() string {
 // initORT initialises ONNX Runtime from ONNXRUNTIME_LIB or skips the test.
 func initORT(t testing.TB) {
 	t.Helper()
-	lib := os.Getenv("ONNXRUNTIME_LIB")
-	if lib == "" {
-		t.Skip("ONNXRUNTIME_LIB unset: export the output of scripts/onnxruntime.sh to run the ONNX tests")
-	}
-	if err := onnx.Init(lib); errors.Is(err, onnx.ErrNoCgo) {
-		t.Skip("built without cgo: ONNX Runtime unavailable")
-	} else if err != nil {
-		t.Fatal(err)
-	}
+	onnxtest.Init(t)
 }
 
 // openFixture verifies and opens a fixture version; the fixtures are committed,

@@ -10,6 +10,7 @@ import (
 
 	"github.com/contentml/mlbundle/shared/checkpoint"
 	"github.com/contentml/mlbundle/shared/onnx"
+	"github.com/contentml/mlbundle/shared/onnx/onnxtest"
 )
 
 // fixture is the small committed checkpoint; NCF_CHECKPOINT_DIR points elsewhere.
@@ -26,15 +27,7 @@ func openFixture(t testing.TB) (*Model, *checkpoint.Dir) {
 	if _, err := os.Stat(filepath.Join(dir, checkpoint.ManifestFile)); err != nil {
 		t.Fatalf("no ncf checkpoint at %s (make fixtures writes the committed one): %v", dir, err)
 	}
-	lib := os.Getenv("ONNXRUNTIME_LIB")
-	if lib == "" {
-		t.Skip("ONNXRUNTIME_LIB unset: export the output of scripts/onnxruntime.sh to run ONNX tests")
-	}
-	if err := onnx.Init(lib); errors.Is(err, onnx.ErrNoCgo) {
-		t.Skip(err)
-	} else if err != nil {
-		t.Fatal(err)
-	}
+	onnxtest.Init(t)
 	cd, err := checkpoint.OpenDir(dir)
 	if err != nil {
 		t.Fatal(err)

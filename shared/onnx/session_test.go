@@ -9,18 +9,13 @@ import (
 	"testing"
 
 	"github.com/contentml/mlbundle/shared/onnx"
+	"github.com/contentml/mlbundle/shared/onnx/onnxtest"
 )
 
 // initORT initialises ONNX Runtime from ONNXRUNTIME_LIB or skips the test.
 func initORT(t testing.TB) {
 	t.Helper()
-	lib := os.Getenv("ONNXRUNTIME_LIB")
-	if lib == "" {
-		t.Skip("ONNXRUNTIME_LIB unset: run scripts/onnxruntime.sh and export its output to run ONNX tests")
-	}
-	if err := onnx.Init(lib); err != nil {
-		t.Fatalf("Init(%s): %v", lib, err)
-	}
+	onnxtest.Init(t)
 }
 
 func open(t testing.TB, name string) *onnx.Session {

@@ -17,6 +17,7 @@ import (
 	"github.com/contentml/mlbundle/shared/interactions"
 	"github.com/contentml/mlbundle/shared/ncf"
 	"github.com/contentml/mlbundle/shared/onnx"
+	"github.com/contentml/mlbundle/shared/onnx/onnxtest"
 )
 
 // benchSizes are the catalogue sizes of the recommend benchmarks: the ml-100k shape
@@ -88,15 +89,7 @@ func benchCheckpoint(b *testing.B, items, users int) string {
 // benchInit initialises ONNX Runtime or skips.
 func benchInit(b *testing.B) {
 	b.Helper()
-	lib := os.Getenv("ONNXRUNTIME_LIB")
-	if lib == "" {
-		b.Skip("ONNXRUNTIME_LIB unset: export the output of scripts/onnxruntime.sh")
-	}
-	if err := onnx.Init(lib); errors.Is(err, onnx.ErrNoCgo) {
-		b.Skip(err)
-	} else if err != nil {
-		b.Fatal(err)
-	}
+	onnxtest.Init(b)
 }
 
 // one lends a single loaded model.

@@ -3,7 +3,6 @@ package recommend
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/contentml/mlbundle/shared/modelstore"
 	"github.com/contentml/mlbundle/shared/ncf"
 	"github.com/contentml/mlbundle/shared/onnx"
+	"github.com/contentml/mlbundle/shared/onnx/onnxtest"
 )
 
 // checkpoints holds the committed fixture versions (<kind>/<version>).
@@ -22,15 +22,7 @@ const checkpoints = "../../testdata/checkpoints"
 // or skips without ONNX Runtime or the fixture.
 func fixtureCache(t *testing.T) (*modelstore.Cache[*ncf.Model], *checkpoint.Manifest) {
 	t.Helper()
-	lib := os.Getenv("ONNXRUNTIME_LIB")
-	if lib == "" {
-		t.Skip("ONNXRUNTIME_LIB unset: export the output of scripts/onnxruntime.sh to run ONNX tests")
-	}
-	if err := onnx.Init(lib); errors.Is(err, onnx.ErrNoCgo) {
-		t.Skip(err)
-	} else if err != nil {
-		t.Fatal(err)
-	}
+	onnxtest.Init(t)
 	store := modelstore.NewLocal(checkpoints)
 	man, err := modelstore.ReadManifest(context.Background(), store, checkpoint.NCF, "tiny-v1")
 	if err != nil {

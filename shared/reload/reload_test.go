@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/contentml/mlbundle/shared/metrics"
 	"github.com/contentml/mlbundle/shared/modelstore"
 	"github.com/contentml/mlbundle/shared/onnx"
+	"github.com/contentml/mlbundle/shared/onnx/onnxtest"
 	"github.com/contentml/mlbundle/shared/reload"
 )
 
@@ -24,15 +24,7 @@ var t0 = time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC)
 
 func initORT(t testing.TB) {
 	t.Helper()
-	lib := os.Getenv("ONNXRUNTIME_LIB")
-	if lib == "" {
-		t.Skip("ONNXRUNTIME_LIB unset: run scripts/onnxruntime.sh and export its output to run reload tests")
-	}
-	if err := onnx.Init(lib); errors.Is(err, onnx.ErrNoCgo) {
-		t.Skip("built without cgo: ONNX Runtime unavailable")
-	} else if err != nil {
-		t.Fatal(err)
-	}
+	onnxtest.Init(t)
 }
 
 // rig is a handler over a fresh local store, with its metrics captured.
