@@ -34,6 +34,11 @@ for part in "${parts[@]}"; do
         "$venv/bin/python" -m pytest -q -p no:cacheprovider tests) || status=1 ;;
     go)
       echo "== go tests"
+      if ! tidy=$(go mod tidy -diff 2>&1); then
+        printf '%s\n' "$tidy" >&2
+        echo "go.mod/go.sum are not tidy (diff above): run \`go mod tidy\` and commit the result" >&2
+        status=1
+      fi
       go vet ./functions/... ./shared/... ./cmd/... || status=1
       go test -race -count=1 ./functions/... ./shared/... ./cmd/... || status=1 ;;
     infra)
