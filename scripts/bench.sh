@@ -11,7 +11,7 @@
 #   scripts/bench.sh coldstart    process start -> first answer and peak RSS, checkpoints
 #                                 in moto S3 (scripts/bench_coldstart.py; RUNS, default 5)
 #
-# Long training benchmarks (python -m mlbundle_training.bench_classifier ...) are run by
+# Long training benchmarks (python -m mlbundle_training.bench.classifier ...) are run by
 # hand; their commands are in docs/benchmarks.md.
 # Environment handed to every benchmark:
 #   MLBUNDLE_DATA     real benchmark data (default ../shared/data); benches skip without it

@@ -37,12 +37,12 @@ _EXTRA = Path(os.environ.get("BENCH_EXTRA", Path.home() / ".cache/mlbundle/bench
 if _EXTRA.is_dir():
     sys.path.append(str(_EXTRA))
 
-from mlbundle_training.classifier_batches import (collate, cross_fitted_metrics, encode,  # noqa: E402
+from mlbundle_training.classifier.batches import (collate, cross_fitted_metrics, encode,  # noqa: E402
                                                   multi_hot, predict_logits, sigmoid)
-from mlbundle_training.classifier_model import build_classifier, load_tokenizer  # noqa: E402
+from mlbundle_training.classifier.model import build_classifier, load_tokenizer  # noqa: E402
 from mlbundle_training.metrics import precision_recall_f1  # noqa: E402
-from mlbundle_training.reuters import convert_reuters  # noqa: E402
-from mlbundle_training.train_classifier import ClassifierConfig, pick_device, split, train  # noqa: E402
+from mlbundle_training.data.reuters import convert_reuters  # noqa: E402
+from mlbundle_training.classifier.train import ClassifierConfig, pick_device, split, train  # noqa: E402
 
 
 class _WithLoss(torch.nn.Module):
@@ -102,7 +102,7 @@ def run_trainer(data, args, bf16: bool) -> dict:
 
 
 def run_ours(data, args, precision: str, compile_mode: str) -> dict:
-    """Our loop (mlbundle_training.train_classifier.train) with the seed hyper-parameters."""
+    """Our loop (mlbundle_training.classifier.train.train) with the seed hyper-parameters."""
     cfg = ClassifierConfig(data=args.data, epochs=args.epochs, batch_size=16, lr=2e-5, max_length=args.max_length,
                            val_fraction=0.15, augment_target=0, seed=args.seed, device=args.device,
                            encoder=args.encoder, precision=precision, compile=compile_mode,

@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from mlbundle_training.synthetic import create_synthetic_interactions  # noqa: E402
-from mlbundle_training.train_ncf import NCFConfig, train  # noqa: E402
+from mlbundle_training.data.synthetic import create_synthetic_interactions  # noqa: E402
+from mlbundle_training.ncf.train import NCFConfig, train  # noqa: E402
 
 ML20M = {"users": 138_493, "items": 26_744, "count": 20_000_263}
 

@@ -1,16 +1,17 @@
 """mlbundle training: data preparation, NCF and classifier training, ONNX checkpoints.
 
-One module per stage, importable without side effects:
+Sub-packages follow the architecture, each importable without side effects:
 
-- ``checkpoint``: manifest/parity writers for the checkpoint contract (docs/checkpoint.md)
-- ``metrics``: HR@K, NDCG@K, precision/recall/F1 as pure functions
-- ``interactions``/``dynamo``/``synthetic``/``splits``: interaction loaders (JSON, JSONL,
-  MovieLens, DynamoDB), the synthetic generator, train/validation splits
-- ``ncf_model``/``negatives``/``train_ncf``/``evaluate_ncf``/``export_ncf``: the NCF recommender
-- ``classification_data``/``augment``/``reuters``/``train_classifier``/``export_classifier``:
-  the taxonomy classifier
-- ``publish``: copy a checkpoint to a local store or S3, manifest last
-- ``cli``/``entrypoint``/``bench``: command line, container entry point, benchmarks
+- ``contract``: the checkpoint contract with Go serving (manifest, parity, publish)
+- ``data``: interaction and classification data (loaders, synthetic data, splits)
+- ``ncf``: the NCF recommender (model, training, evaluation, export)
+- ``classifier``: the taxonomy classifier (model, training, export, fixtures)
+- ``bench``: benchmarks (``python -m mlbundle_training.bench {ncf,classifier}``)
+
+Top-level modules: ``cli`` (command line), ``entrypoint`` (container job), ``metrics``
+(HR@K, NDCG@K, precision/recall/F1 as pure functions), ``aws`` (boto3 clients), ``errors``.
+Dependencies point one way (tests/test_layout.py): ``cli``/``entrypoint``/``bench`` ->
+``ncf``/``classifier`` -> ``data`` -> ``contract`` -> ``errors``/``aws``.
 """
 
 __version__ = "0.1.0"

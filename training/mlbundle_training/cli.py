@@ -19,9 +19,9 @@ log = logging.getLogger("mlbundle_training")
 
 
 def _ncf_flags(p: argparse.ArgumentParser) -> None:
-    from .ncf_model import VARIANTS
-    from .splits import SINGLE_POLICIES
-    from .train_ncf import NCFConfig
+    from .ncf.model import VARIANTS
+    from .data.splits import SINGLE_POLICIES
+    from .ncf.train import NCFConfig
 
     d = NCFConfig()
     p.add_argument("--data-path", default=d.data_path,
@@ -73,8 +73,8 @@ class DataSource:
 
     def load(self):
         """Load (or generate) the interactions; TrainingError names what is wrong and where."""
-        from .interactions import load_interactions
-        from .synthetic import create_synthetic_interactions
+        from .data.sources import load_interactions
+        from .data.synthetic import create_synthetic_interactions
 
         if self.path == "synthetic":
             return create_synthetic_interactions(self.seed, self.synthetic_users, self.synthetic_items,
@@ -95,8 +95,8 @@ class PrepareConfig:
 
 def cmd_train_ncf(ns: argparse.Namespace) -> str:
     """Train an NCF model and export its checkpoint; prints the checkpoint directory."""
-    from .checkpoint import check_writable, validate_version
-    from .train_ncf import NCFConfig, run
+    from .contract.checkpoint import check_writable, validate_version
+    from .ncf.train import NCFConfig, run
 
     cfg = NCFConfig(**{f.name: getattr(ns, f.name) for f in fields(NCFConfig) if hasattr(ns, f.name)})
     if cfg.version is not None:
@@ -108,7 +108,7 @@ def cmd_train_ncf(ns: argparse.Namespace) -> str:
 
 def prepare(cfg: PrepareConfig) -> dict:
     """Write train/validation splits, spec.json and id maps; returns the spec."""
-    from .splits import make_split, write_prepared
+    from .data.splits import make_split, write_prepared
 
     data = cfg.source.load()
     split = make_split(data, cfg.split, cfg.seed, cfg.single_interaction)
@@ -123,7 +123,7 @@ def cmd_prepare(ns: argparse.Namespace) -> str:
 
 def cmd_convert_movielens(ns: argparse.Namespace) -> str:
     """MovieLens u.data -> interactions JSONL."""
-    from .interactions import load_movielens, write_jsonl
+    from .data.interactions import load_movielens, write_jsonl
 
     n = write_jsonl(load_movielens(ns.input), ns.out)
     return f"wrote {n} interactions to {ns.out}"
@@ -131,14 +131,14 @@ def cmd_convert_movielens(ns: argparse.Namespace) -> str:
 
 def cmd_publish(ns: argparse.Namespace) -> str:
     """Publish a checkpoint directory."""
-    from .publish import publish
+    from .contract.publish import publish
 
     return publish(ns.version_dir, ns.to, ns.activate)
 
 
 def cmd_synth_checkpoint(ns: argparse.Namespace) -> str:
     """Random-init NCF checkpoint of a given size (serving benchmarks only)."""
-    from .synth_checkpoint import synth_checkpoint
+    from .ncf.synth_checkpoint import synth_checkpoint
 
     return str(synth_checkpoint(ns.items, ns.users, ns.out, ns.variant, seed=ns.seed,
                                 version=ns.version))
@@ -187,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_synth_checkpoint)
 
     try:
-        from .train_classifier import add_parser as add_classifier
+        from .classifier.train import add_parser as add_classifier
     except ImportError as e:  # the classifier stage is optional for NCF-only images
         log.debug("train-classifier unavailable: %s", e)
     else:

@@ -93,8 +93,8 @@ def fetch(uri: str, workdir: Path) -> str:
         return uri
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from .dynamo import client
-    from .publish import parse_s3
+    from .aws import client
+    from .contract.publish import parse_s3
 
     bucket, key = parse_s3(uri)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -117,9 +117,9 @@ def fetch(uri: str, workdir: Path) -> str:
 def run_ncf(cfg: JobConfig, stage: Path) -> Path | None:
     """Train and export the NCF model into ``stage``; return the version directory (None
     on a torchrun rank other than 0)."""
-    from .interactions import load_interactions
-    from .synthetic import create_synthetic_interactions
-    from .train_ncf import NCFConfig, run
+    from .data.sources import load_interactions
+    from .data.synthetic import create_synthetic_interactions
+    from .ncf.train import NCFConfig, run
 
     ncfg = NCFConfig(**{**cfg.ncf, "output_dir": str(stage), "progress": False})
     src = fetch(cfg.ncf_data, stage / "input")
@@ -130,7 +130,7 @@ def run_ncf(cfg: JobConfig, stage: Path) -> Path | None:
 
 def run_classifier(cfg: JobConfig, stage: Path) -> Path:
     """Train and export the classifier into ``stage``; return the version directory."""
-    from .train_classifier import ClassifierConfig, run
+    from .classifier.train import ClassifierConfig, run
 
     ccfg = ClassifierConfig(**{**cfg.classifier, "output_dir": str(stage),
                                "data": fetch(cfg.classifier_data, stage / "input")})
@@ -139,7 +139,7 @@ def run_classifier(cfg: JobConfig, stage: Path) -> Path:
 
 def main(env: Mapping[str, str] | None = None) -> int:
     """Run the job; 0 on success, 2 on a configuration/input problem, 1 on a bug."""
-    from .publish import publish
+    from .contract.publish import publish
 
     env = os.environ if env is None else env
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)

@@ -4,7 +4,7 @@ Usage: python training/scripts/make_fixtures.py --out testdata/checkpoints
 
 - ncf/tiny-v1: NeuMF trained a few epochs on synthetic data (200 users x 150 items), with
   a fixed creation time and revision so that a rebuild gives the same bytes;
-- classifier fixtures come from mlbundle_training.export_classifier.make_fixtures when that
+- classifier fixtures come from mlbundle_training.classifier.fixtures.make_fixtures when that
   stage is available (otherwise they are skipped with a message).
 
 Every file stays well under 1 MB; Go tests read these through the checkpoint contract.
@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from mlbundle_training.export_ncf import export_checkpoint  # noqa: E402
-from mlbundle_training.synthetic import create_synthetic_interactions  # noqa: E402
-from mlbundle_training.train_ncf import NCFConfig, train  # noqa: E402
+from mlbundle_training.ncf.export import export_checkpoint  # noqa: E402
+from mlbundle_training.data.synthetic import create_synthetic_interactions  # noqa: E402
+from mlbundle_training.ncf.train import NCFConfig, train  # noqa: E402
 
 CREATED_AT = "2026-01-01T00:00:00Z"
 REVISION = "fixture"
@@ -57,7 +57,7 @@ def main() -> int:
         print(make_ncf(out))
     if args.only in (None, "classifier"):
         try:
-            from mlbundle_training.export_classifier import make_fixtures
+            from mlbundle_training.classifier.fixtures import make_fixtures
         except ImportError as e:
             print(f"classifier fixtures skipped: {e}")
         else:

@@ -5,10 +5,10 @@ from collections import Counter
 
 import pytest
 
-from mlbundle_training.augment import (augment_classification_data, delete_words, make_variant,
+from mlbundle_training.data.augment import (augment_classification_data, delete_words, make_variant,
                                        shuffle_sentences, substitute_numbers, substitute_synonyms,
                                        swap_words, synonym_table)
-from mlbundle_training.classification_sample import make_sample_dataset
+from mlbundle_training.data.classification_sample import make_sample_dataset
 
 
 @pytest.fixture(scope="module")

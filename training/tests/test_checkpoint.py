@@ -8,7 +8,7 @@ import onnx
 import pytest
 from onnx import TensorProto, helper
 
-from mlbundle_training import checkpoint
+from mlbundle_training.contract import checkpoint
 from mlbundle_training.errors import TrainingError
 
 

@@ -4,11 +4,11 @@ import json
 
 import pytest
 
-from mlbundle_training.classification_data import (Label, load_classification_data,
+from mlbundle_training.data.classification import (Label, load_classification_data,
                                                    write_classification_data)
-from mlbundle_training.classification_sample import TAXONOMY, make_sample_dataset
+from mlbundle_training.data.classification_sample import TAXONOMY, make_sample_dataset
 from mlbundle_training.errors import TrainingError
-from mlbundle_training.reuters import convert_reuters, parse_category_names
+from mlbundle_training.data.reuters import convert_reuters, parse_category_names
 
 TAX = [{"code": "a", "name": "Alpha"}, {"code": "b", "name": "Beta", "parent": "a"}]
 

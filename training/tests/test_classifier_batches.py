@@ -2,10 +2,10 @@
 
 import numpy as np
 
-from mlbundle_training.classifier_batches import (collate, cross_fitted_metrics, length_batches, multi_hot,
+from mlbundle_training.classifier.batches import (collate, cross_fitted_metrics, length_batches, multi_hot,
                                                   sigmoid, tune_thresholds)
-from mlbundle_training.classifier_model import load_tokenizer
-from mlbundle_training.tokenizer_cases import case_texts, tokenizer_settings
+from mlbundle_training.classifier.model import load_tokenizer
+from mlbundle_training.classifier.tokenizer_cases import case_texts, tokenizer_settings
 
 
 def test_length_batches_cover_every_index_once_and_group_lengths():

@@ -5,9 +5,9 @@ import json
 import pytest
 
 from mlbundle_training import cli
-from mlbundle_training.classification_data import write_classification_data
-from mlbundle_training.classification_sample import TAXONOMY, make_sample_dataset
-from mlbundle_training.train_classifier import main as classifier_main
+from mlbundle_training.data.classification import write_classification_data
+from mlbundle_training.data.classification_sample import TAXONOMY, make_sample_dataset
+from mlbundle_training.classifier.train import main as classifier_main
 
 TINY = ["--encoder", "tiny", "--epochs", "1", "--max-steps", "3", "--batch-size", "8", "--max-length", "24",
         "--augment-target", "0", "--threads", "1", "--no-int8"]

@@ -1,6 +1,6 @@
 """The committed classifier checkpoints under testdata/checkpoints hold the contract.
 
-They are rebuilt by ``make fixtures`` (export_classifier.make_fixtures); these checks make
+They are rebuilt by ``make fixtures`` (mlbundle_training.classifier.fixtures); these checks make
 sure what the Go tests read is complete, small and consistent with the HF tokenizer.
 """
 
@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mlbundle_training import checkpoint as ckpt
-from mlbundle_training.classifier_model import load_tokenizer
+from mlbundle_training.contract import checkpoint as ckpt
+from mlbundle_training.classifier.model import load_tokenizer
 
 ROOT = Path(__file__).resolve().parents[2] / "testdata" / "checkpoints" / "classifier"
 CASES = [("tiny-v1", 9), ("labels1k-v1", 1000)]

@@ -5,13 +5,14 @@ import json
 import numpy as np
 import pytest
 
-from mlbundle_training import checkpoint as ckpt
-from mlbundle_training import export_classifier
-from mlbundle_training.classification_data import ClassificationData, write_classification_data
-from mlbundle_training.classification_sample import TAXONOMY, make_sample_dataset
-from mlbundle_training.classifier_model import load_tokenizer
+from mlbundle_training.contract import checkpoint as ckpt
+from mlbundle_training.classifier import export as export_classifier
+from mlbundle_training.data.classification import ClassificationData, write_classification_data
+from mlbundle_training.data.classification_sample import TAXONOMY, make_sample_dataset
+from mlbundle_training.classifier.fixtures import many_label_dataset
+from mlbundle_training.classifier.model import load_tokenizer
 from mlbundle_training.errors import TrainingError
-from mlbundle_training.train_classifier import ClassifierConfig, run, train
+from mlbundle_training.classifier.train import ClassifierConfig, run, train
 
 FAST = dict(encoder="tiny", epochs=1, max_steps=4, batch_size=8, max_length=32, augment_target=80,
             lr=1e-3, threads=1)
@@ -136,7 +137,7 @@ def test_export_rejects_onnx_that_differs(sample_file, tmp_path, monkeypatch):
 
 
 def test_thousand_labels_train_and_export(tmp_path):
-    data = export_classifier.many_label_dataset(1000, 240, seed=1)
+    data = many_label_dataset(1000, 240, seed=1)
     assert len(data.taxonomy) == 1000
     cfg = ClassifierConfig(data="synthetic", output_dir=str(tmp_path), version="l1k",
                            **{**FAST, "max_length": 16, "max_steps": 3, "augment_target": 0})
@@ -153,7 +154,7 @@ def test_thousand_labels_train_and_export(tmp_path):
 def test_loss_logged_at_info_every_n_steps(caplog):
     data = ClassificationData(make_sample_dataset(40, seed=2), list(TAXONOMY))
     cfg = ClassifierConfig(data="x", **{**FAST, "max_steps": 5, "augment_target": 0, "log_every": 2})
-    with caplog.at_level("INFO", logger="mlbundle_training.classifier_loop"):
+    with caplog.at_level("INFO", logger="mlbundle_training.classifier.loop"):
         train(cfg, data)
     losses = [json.loads(rec.getMessage()) for rec in caplog.records
               if rec.levelname == "INFO" and '"event": "loss"' in rec.getMessage()]

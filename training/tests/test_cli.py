@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from mlbundle_training import checkpoint
+from mlbundle_training.contract import checkpoint
 from mlbundle_training.cli import main
-from mlbundle_training.interactions import write_jsonl
-from mlbundle_training.synthetic import create_synthetic_interactions
+from mlbundle_training.data.interactions import write_jsonl
+from mlbundle_training.data.synthetic import create_synthetic_interactions
 
 FAST = ["--epochs", "2", "--batch-size", "512", "--no-progress", "--factors", "4",
         "--layers", "16,8,4"]

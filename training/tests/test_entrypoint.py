@@ -2,7 +2,7 @@
 
 import pytest
 
-from mlbundle_training import checkpoint
+from mlbundle_training.contract import checkpoint
 from mlbundle_training.entrypoint import config_from_env, main
 from mlbundle_training.errors import TrainingError
 
@@ -43,9 +43,9 @@ def test_bad_job_exits_2(tmp_path, capsys):
 def test_s3_in_s3_out(tmp_path, aws_endpoint, capsys):
     import uuid
 
-    from mlbundle_training.dynamo import client
-    from mlbundle_training.interactions import write_jsonl
-    from mlbundle_training.synthetic import create_synthetic_interactions
+    from mlbundle_training.aws import client
+    from mlbundle_training.data.interactions import write_jsonl
+    from mlbundle_training.data.synthetic import create_synthetic_interactions
 
     s3 = client("s3")
     bucket = f"mlbundle-job-{uuid.uuid4().hex[:8]}"

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from mlbundle_training.evaluate_ncf import EvalSet, full_metrics, make_eval_set, popularity_metrics, sampled_metrics
+from mlbundle_training.ncf.evaluate import EvalSet, full_metrics, make_eval_set, popularity_metrics, sampled_metrics
 
 # training positives: user 0 -> items 0, 1; user 1 -> items 0, 2 (5 items)
 TRAIN_U = np.array([0, 0, 1, 1])

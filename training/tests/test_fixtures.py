@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from mlbundle_training import checkpoint
+from mlbundle_training.contract import checkpoint
 
 FIXTURE = Path(__file__).resolve().parents[2] / "testdata" / "checkpoints" / "ncf" / "tiny-v1"
 
@@ -20,7 +20,7 @@ def test_committed_ncf_fixture():
 
 
 def test_synth_checkpoint_small(tmp_path):
-    from mlbundle_training.synth_checkpoint import synth_checkpoint
+    from mlbundle_training.ncf.synth_checkpoint import synth_checkpoint
 
     d = synth_checkpoint(items=500, users=30, out=tmp_path, variant="mlp")
     m = checkpoint.verify_checkpoint(d)

@@ -6,9 +6,10 @@ import logging
 import numpy as np
 import pytest
 
-from mlbundle_training import interactions as it
+from mlbundle_training.data import interactions as it
 from mlbundle_training.errors import TrainingError
-from mlbundle_training.splits import leave_one_out, random_split, write_prepared
+from mlbundle_training.data.sources import load_interactions
+from mlbundle_training.data.splits import leave_one_out, random_split, write_prepared
 
 GOOD = [
     {"user_id": "a", "item_id": "x", "timestamp": "2026-01-01T00:00:00Z"},
@@ -86,7 +87,7 @@ def test_unusable_files_fail_clearly(tmp_path, content, msg):
 
 def test_missing_path_and_directory(tmp_path):
     with pytest.raises(TrainingError, match="does not exist"):
-        it.load_interactions(str(tmp_path / "nope.json"))
+        load_interactions(str(tmp_path / "nope.json"))
     with pytest.raises(TrainingError, match="is a directory"):
         it.load_json(tmp_path)
 
@@ -107,7 +108,7 @@ def test_movielens(tmp_path, caplog):
     p = tmp_path / "u.data"
     p.write_text("196\t242\t3\t881250949\n186\t302\t3\t891717742\nbad line\n196\t302\t5\t881250950\n")
     with caplog.at_level(logging.WARNING):
-        got = it.load_interactions(str(p))
+        got = load_interactions(str(p))
     assert got.user_ids == ["196", "186"] and got.item_ids == ["242", "302"]
     assert got.weights.tolist() == [3, 3, 5] and "line 3: want 4" in caplog.text
     out = tmp_path / "ml.jsonl"

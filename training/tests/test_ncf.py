@@ -7,13 +7,13 @@ import onnxruntime as ort
 import pytest
 import torch
 
-from mlbundle_training import checkpoint
+from mlbundle_training.contract import checkpoint
 from mlbundle_training.errors import TrainingError
-from mlbundle_training.export_ncf import (export_checkpoint, load_pt, onnx_save, popular_items,
+from mlbundle_training.ncf.export import (export_checkpoint, load_pt, onnx_save, popular_items,
                                          score_all_graph)
-from mlbundle_training.ncf_model import NCF, NCFShape, ScoreAll
-from mlbundle_training.synthetic import create_synthetic_interactions
-from mlbundle_training.train_ncf import NCFConfig, train
+from mlbundle_training.ncf.model import NCF, NCFShape, ScoreAll
+from mlbundle_training.data.synthetic import create_synthetic_interactions
+from mlbundle_training.ncf.train import NCFConfig, train
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +92,7 @@ def test_training_is_deterministic(data):
 @pytest.mark.parametrize("every", [3, 0])
 def test_loss_logged_at_info_every_n_batches(data, caplog, every):
     cfg = NCFConfig(epochs=2, batch_size=1024, progress=False, seed=0, log_every=every)
-    with caplog.at_level("INFO", logger="mlbundle_training.train_ncf"):
+    with caplog.at_level("INFO", logger="mlbundle_training.ncf.train"):
         r = train(cfg, data)
     losses = [json.loads(rec.getMessage()) for rec in caplog.records
               if rec.levelname == "INFO" and '"event": "loss"' in rec.getMessage()]
@@ -132,7 +132,7 @@ def test_export_parity_and_contract(trained, data, tmp_path):
 
 
 def test_failed_export_leaves_no_manifest(trained, data, tmp_path, monkeypatch):
-    import mlbundle_training.export_ncf as ex
+    import mlbundle_training.ncf.export as ex
 
     monkeypatch.setattr(ex, "TOLERANCE", -1.0)  # no output can pass: parity fails
     with pytest.raises(TrainingError, match="parity"):
@@ -141,7 +141,7 @@ def test_failed_export_leaves_no_manifest(trained, data, tmp_path, monkeypatch):
 
 
 def test_single_interaction_users_fail_under_leave_one_out(data):
-    from mlbundle_training.interactions import Interactions
+    from mlbundle_training.data.interactions import Interactions
 
     lonely = Interactions(np.array([0, 0, 1]), np.array([0, 1, 2]), np.array([1.0, 2.0, 3.0]),
                           np.ones(3, np.float32), ["a", "b"], ["x", "y", "z"])
@@ -160,8 +160,8 @@ def test_ddp_two_cpu_ranks(tmp_path):
     script.write_text(
         "import json, os, torch\n"
         "torch.set_num_threads(1)\n"
-        "from mlbundle_training.synthetic import create_synthetic_interactions\n"
-        "from mlbundle_training.train_ncf import NCFConfig, train\n"
+        "from mlbundle_training.data.synthetic import create_synthetic_interactions\n"
+        "from mlbundle_training.ncf.train import NCFConfig, train\n"
         "d = create_synthetic_interactions(seed=1, users=60, items=50, count=1001)\n"
         "r = train(NCFConfig(epochs=2, batch_size=128, device='cpu', progress=False), d)\n"
         "print(json.dumps({'rank': int(os.environ['RANK']), 'metrics': bool(r.metrics),\n"

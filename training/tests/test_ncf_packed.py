@@ -6,10 +6,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mlbundle_training.ncf_model import NCF, NCFShape
-from mlbundle_training.ncf_packed import PackedNCF, packed_epoch
-from mlbundle_training.synthetic import create_synthetic_interactions
-from mlbundle_training.train_ncf import NCFConfig, train
+from mlbundle_training.ncf.model import NCF, NCFShape
+from mlbundle_training.ncf.packed import PackedNCF, packed_epoch
+from mlbundle_training.data.synthetic import create_synthetic_interactions
+from mlbundle_training.ncf.train import NCFConfig, train
 
 
 def _model(variant: str, seed: int = 0) -> NCF:

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from mlbundle_training.negatives import (is_positive, make_generator, positive_index, positive_keys,
+from mlbundle_training.ncf.negatives import (is_positive, make_generator, positive_index, positive_keys,
                                          sample_negatives)
 
 

@@ -7,9 +7,9 @@ import uuid
 import numpy as np
 import pytest
 
-from mlbundle_training import checkpoint
+from mlbundle_training.contract import checkpoint
 from mlbundle_training.errors import TrainingError
-from mlbundle_training.publish import parse_s3, publish
+from mlbundle_training.contract.publish import parse_s3, publish
 from test_checkpoint import _fill
 
 
@@ -65,13 +65,13 @@ def test_parse_s3():
 
 
 def test_publish_s3_manifest_last_and_read_back(version_dir, aws_endpoint, monkeypatch):
-    import mlbundle_training.dynamo as dynamo
+    import mlbundle_training.aws as aws
 
-    s3 = dynamo.client("s3")
+    s3 = aws.client("s3")
     bucket = f"mlbundle-test-{uuid.uuid4().hex[:8]}"
     s3.create_bucket(Bucket=bucket)
     puts = []
-    real = dynamo.client
+    real = aws.client
 
     def recording(service):
         c = real(service)
@@ -79,7 +79,7 @@ def test_publish_s3_manifest_last_and_read_back(version_dir, aws_endpoint, monke
                                lambda params, **_: puts.append(params["url_path"].rsplit("/", 1)[1]))
         return c
 
-    monkeypatch.setattr(dynamo, "client", recording)
+    monkeypatch.setattr(aws, "client", recording)
     dest = publish(version_dir, f"s3://{bucket}/models/")
     assert puts == ["model.onnx", "parity.json", "users.json", "manifest.json"]
     assert dest == f"s3://{bucket}/models/ncf/v1/"
@@ -101,7 +101,8 @@ def test_publish_s3_unreachable_endpoint(version_dir, monkeypatch):
 
 
 def test_load_from_dynamodb(aws_endpoint):
-    from mlbundle_training.dynamo import client, load_dynamodb
+    from mlbundle_training.aws import client
+    from mlbundle_training.data.dynamo import load_dynamodb
 
     ddb = client("dynamodb")
     table = f"interactions-{uuid.uuid4().hex[:8]}"
@@ -127,7 +128,7 @@ def test_load_from_dynamodb(aws_endpoint):
 
 
 def test_dynamodb_unreachable_endpoint(monkeypatch):
-    from mlbundle_training.interactions import load_interactions
+    from mlbundle_training.data.sources import load_interactions
 
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from mlbundle_training.errors import TrainingError
-from mlbundle_training.synthetic import create_synthetic_interactions
+from mlbundle_training.data.synthetic import create_synthetic_interactions
 
 DAY = 86400
 

@@ -33,7 +33,7 @@ import transformers
 from onnx import numpy_helper
 from transformers import Pipeline
 
-from mlbundle_training.classifier_model import build_classifier, load_tokenizer
+from mlbundle_training.classifier.model import build_classifier, load_tokenizer
 
 
 def load_weights(model: torch.nn.Module, onnx_path: Path) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from mlbundle_training.export_ncf import load_pt
+from mlbundle_training.ncf.export import load_pt
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Interaction data: validation, loaders (JSON, JSONL, DynamoDB, MovieLens) and writers.
+"""Interaction data: validation, file loaders (JSON, JSONL, MovieLens) and writers.
 
 Record format (JSON array, ``{"interactions": [...]}`` or JSONL, one object a line)::
 
@@ -26,7 +26,7 @@ from typing import Any, Iterable, Iterator
 
 import numpy as np
 
-from .errors import TrainingError
+from ..errors import TrainingError
 
 log = logging.getLogger(__name__)
 MAX_WARNINGS = 10
@@ -278,17 +278,6 @@ def load_movielens(path: str | os.PathLike) -> Interactions:
                                        "timestamp": int(parts[3]), "weight": int(parts[2]),
                                        "event": "rating"}))
     return from_records(recs, str(p))
-
-
-def load_interactions(uri: str) -> Interactions:
-    """Load from ``dynamodb://<table>``, a MovieLens ``*.data`` file, or JSON/JSONL."""
-    if uri.startswith("dynamodb://"):
-        from .dynamo import load_dynamodb  # boto3 only when needed
-
-        return load_dynamodb(uri[len("dynamodb://"):])
-    if uri.endswith(".data"):
-        return load_movielens(uri)
-    return load_json(uri)
 
 
 def to_records(inter: Interactions, rows: np.ndarray | None = None) -> Iterator[dict[str, Any]]:

@@ -25,9 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .classification_data import ClassificationData
-from .reuters import DEFAULT_DIR, convert_reuters
-from .train_classifier import ClassifierConfig, run, train
+from ..data.classification import ClassificationData
+from ..data.reuters import DEFAULT_DIR, convert_reuters
+from ..classifier.train import ClassifierConfig, run, train
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ def bench_reuters(args) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m mlbundle_training.bench_classifier {reuters,augment} [flags]``."""
+    """``python -m mlbundle_training.bench.classifier {reuters,augment} [flags]``."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("which", choices=("reuters", "augment"), help="benchmark to run")
     p.add_argument("--data", default=os.path.join(os.environ["MLBUNDLE_DATA"], "reuters21578-train")

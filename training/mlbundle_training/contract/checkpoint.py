@@ -20,7 +20,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from .errors import TrainingError
+from ..errors import TrainingError
 
 SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"

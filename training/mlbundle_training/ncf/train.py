@@ -4,7 +4,7 @@ No DataLoader: the positives live on the training device as two index tensors; e
 draws ``negatives`` per positive with :func:`negatives.sample_negatives`, shuffles all
 (user, item, label) triples with one ``randperm`` and feeds slices of it to the model. That
 removes the per-sample Python work of a Dataset/DataLoader pipeline. Adam, BCE on logits,
-bf16 autocast on CUDA. In one CPU process the step is :class:`~.ncf_packed.PackedNCF`'s
+bf16 autocast on CUDA. In one CPU process the step is :class:`~.packed.PackedNCF`'s
 (packed embeddings, hand-written gradients, the fused Adam kernel called directly: the same
 maths in far fewer operator calls); ``packed_step=False`` keeps the autograd loop. Under
 ``torchrun`` (WORLD_SIZE > 1) the model is wrapped in DDP and every rank trains on its
@@ -26,13 +26,13 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from .errors import TrainingError
-from .evaluate_ncf import full_metrics, make_eval_set, popularity_metrics, sampled_metrics
-from .interactions import Interactions
-from .ncf_model import NCF, NCFShape
-from .ncf_packed import PackedNCF, packed_epoch
+from ..errors import TrainingError
+from .evaluate import full_metrics, make_eval_set, popularity_metrics, sampled_metrics
+from ..data.interactions import Interactions
+from .model import NCF, NCFShape
+from .packed import PackedNCF, packed_epoch
 from .negatives import make_generator, positive_index, sample_negatives
-from .splits import Split, make_split
+from ..data.splits import Split, make_split
 
 log = logging.getLogger(__name__)
 
@@ -270,7 +270,7 @@ def train(cfg: NCFConfig, data: Interactions) -> NCFResult:
 def run(cfg: NCFConfig, data: Interactions) -> Path | None:
     """Train, then export the best epoch under ``cfg.output_dir``; returns the version
     directory, or None on a torchrun rank other than 0 (rank 0 exports)."""
-    from .export_ncf import export_checkpoint
+    from .export import export_checkpoint
 
     result = train(cfg, data)
     if not result.metrics:

@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from . import checkpoint as ckpt
-from .errors import TrainingError
-from .interactions import Interactions
-from .ncf_model import NCF, NCFShape, ScoreAll
+from ..contract import checkpoint as ckpt
+from ..errors import TrainingError
+from ..data.interactions import Interactions
+from .model import NCF, NCFShape, ScoreAll
 
 log = logging.getLogger(__name__)
 OPSET = 17

@@ -1,7 +1,7 @@
 """NCF benchmark on MovieLens 100K: quality beside peers, training throughput beside a
 straightforward DataLoader NCF, all in one run on one split.
 
-``python -m mlbundle_training.bench_ncf [--data ../shared/data] [--epochs 20]``
+``python -m mlbundle_training.bench.ncf [--data ../shared/data] [--epochs 20]``
 
 Quality: leave-one-out by latest timestamp, each held-out item ranked against the same 99
 sampled negatives for every model (HR@10, NDCG@10, best epoch), plus full ranking. Peers:
@@ -28,12 +28,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .evaluate_ncf import make_eval_set, popularity_metrics
-from .interactions import load_movielens
-from .metrics import full_ranking, sampled_ranking
-from .ncf_model import NCF, NCFShape
-from .splits import leave_one_out
-from .train_ncf import NCFConfig, train
+from ..ncf.evaluate import make_eval_set, popularity_metrics
+from ..data.interactions import load_movielens
+from ..metrics import full_ranking, sampled_ranking
+from ..ncf.model import NCF, NCFShape
+from ..data.splits import leave_one_out
+from ..ncf.train import NCFConfig, train
 
 
 def bench_extra_dir() -> Path:
@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def throughput(data, tr_u: np.ndarray, tr_i: np.ndarray, args: argparse.Namespace) -> None:
     """Samples/s of both loops on the ml-100k training split, per batch size (median epoch)."""
-    from .interactions import Interactions
+    from ..data.interactions import Interactions
 
     shape = NCFShape(data.num_users, data.num_items, "neumf", 8, [64, 32, 16, 8])
     only_train = Interactions(tr_u, tr_i, np.arange(len(tr_u), dtype=np.float64),

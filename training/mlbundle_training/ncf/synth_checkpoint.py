@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .export_ncf import export_checkpoint
-from .interactions import Interactions
-from .ncf_model import NCF, NCFShape
+from .export import export_checkpoint
+from ..data.interactions import Interactions
+from .model import NCF, NCFShape
 
 
 def synth_checkpoint(items: int, users: int, out: str | Path, variant: str = "neumf",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .metrics import precision_recall_f1
+from ..metrics import precision_recall_f1
 
 
 def encode(tokenizer, texts: list[str], max_length: int) -> list[list[int]]:

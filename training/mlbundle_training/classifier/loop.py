@@ -23,8 +23,8 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from .classifier_batches import collate, length_batches, predict_logits, sigmoid
-from .metrics import precision_recall_f1
+from .batches import collate, length_batches, predict_logits, sigmoid
+from ..metrics import precision_recall_f1
 
 log = logging.getLogger(__name__)
 

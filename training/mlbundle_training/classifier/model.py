@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .errors import TrainingError
+from ..errors import TrainingError
 
 ENCODERS = ("minilm", "tiny")
 

@@ -4,7 +4,7 @@ Stages: load + validate the dataset (a classification JSON file, or a Reuters-21
 directory), split train/validation (seeded), augment a small training split, tokenise
 once, train with BCE on logits in length-bucketed, dynamically padded batches (AdamW,
 linear warm-up/decay; bf16 autocast on CUDA), tune per-label thresholds on validation,
-report micro/macro/per-label P/R/F1, then export the checkpoint (export_classifier).
+report micro/macro/per-label P/R/F1, then export the checkpoint (classifier.export).
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .augment import augment_classification_data
-from .classification_data import ClassificationData, Label, load_classification_data
-from .classifier_batches import cross_fitted_metrics, encode, multi_hot, predict_logits, sigmoid, tune_thresholds
-from .classifier_loop import COMPILE_MODES, PRECISIONS, fit
-from .classifier_model import ENCODERS, build_classifier, load_tokenizer
-from .errors import TrainingError
-from .metrics import precision_recall_f1
+from ..data.augment import augment_classification_data
+from ..data.classification import ClassificationData, Label, load_classification_data
+from .batches import cross_fitted_metrics, encode, multi_hot, predict_logits, sigmoid, tune_thresholds
+from .loop import COMPILE_MODES, PRECISIONS, fit
+from .model import ENCODERS, build_classifier, load_tokenizer
+from ..errors import TrainingError
+from ..metrics import precision_recall_f1
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ def load_dataset(cfg: ClassifierConfig) -> ClassificationData:
         raise TrainingError("--data is required (a classification JSON file or a Reuters-21578 directory)")
     p = Path(cfg.data)
     if p.is_dir():
-        from .reuters import convert_reuters
+        from ..data.reuters import convert_reuters
 
         data, _ = convert_reuters(p, limit=cfg.limit or None)
         return data
@@ -187,9 +187,9 @@ def train(cfg: ClassifierConfig, data: ClassificationData | None = None) -> Trai
 
 def run(cfg: ClassifierConfig) -> Path:
     """Train then export; returns the checkpoint directory (manifest written last)."""
-    from .export_classifier import export_checkpoint
+    from .export import export_checkpoint
 
-    from .checkpoint import validate_version
+    from ..contract.checkpoint import validate_version
 
     validate_version(cfg.version)
     target = Path(cfg.output_dir) / "classifier" / cfg.version
@@ -247,7 +247,7 @@ def config_from_args(ns: argparse.Namespace) -> ClassifierConfig:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry: ``python -m mlbundle_training.train_classifier [flags]``."""
+    """Stand-alone entry: ``python -m mlbundle_training.classifier.train [flags]``."""
     import sys
 
     parser = argparse.ArgumentParser(prog="train_classifier")

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .checkpoint import write_json_atomic
-from .errors import TrainingError
+from ..contract.checkpoint import write_json_atomic
+from ..errors import TrainingError
 from .interactions import Interactions, write_jsonl
 
 log = logging.getLogger(__name__)

@@ -7,23 +7,11 @@ optional), ``weight`` (N, optional). Training reads the whole table with a pagin
 
 from __future__ import annotations
 
-import os
 from typing import Any, Iterator
 
-from .errors import TrainingError
+from ..aws import client
+from ..errors import TrainingError
 from .interactions import Interactions, from_records
-
-
-def client(service: str) -> Any:
-    """A boto3 client for ``service`` that uses AWS_ENDPOINT_URL when set."""
-    import boto3
-    from botocore.config import Config
-
-    cfg = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5,
-                 read_timeout=30, s3={"addressing_style": "path"})
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-    return boto3.client(service, endpoint_url=os.environ.get("AWS_ENDPOINT_URL") or None,
-                        region_name=region, config=cfg)
 
 
 def _records(table: str, ddb: Any) -> Iterator[tuple[str, Any]]:

@@ -2,7 +2,7 @@
 
 Nine taxonomy codes (with parents) and a few hundred short news-like texts generated from
 templates and slot fillers with a seeded random generator; about one text in five carries
-two codes. ``python -m mlbundle_training.classification_sample --out PATH`` writes it.
+two codes. ``python -m mlbundle_training.data.classification_sample --out PATH`` writes it.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import random
 
-from .classification_data import Label, write_classification_data
+from .classification import Label, write_classification_data
 
 TAXONOMY = [
     Label("econ", "Economy"),

@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .classification_data import ClassificationData, Label
-from .errors import TrainingError
+from .classification import ClassificationData, Label
+from ..errors import TrainingError
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import TrainingError
+from ..errors import TrainingError
 from .interactions import Interactions
 
 DAY = 86400.0

@@ -1,7 +1,7 @@
 """Benchmarks: ``python -m mlbundle_training.bench {ncf,classifier} [flags]``.
 
-``ncf``: see :mod:`mlbundle_training.bench_ncf`; ``classifier``: see
-:mod:`mlbundle_training.bench_classifier`. Numbers go to docs/benchmarks.md by hand.
+``ncf``: see :mod:`mlbundle_training.bench.ncf`; ``classifier``: see
+:mod:`mlbundle_training.bench.classifier`. Numbers go to docs/benchmarks.md by hand.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHES = {"ncf": "mlbundle_training.bench_ncf", "classifier": "mlbundle_training.bench_classifier"}
+BENCHES = {"ncf": "mlbundle_training.bench.ncf", "classifier": "mlbundle_training.bench.classifier"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,6 +20,3 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     return importlib.import_module(BENCHES[args[0]]).main(args[1:])
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from . import metrics
+from .. import metrics
 from .negatives import make_generator, positive_keys, sample_negatives
 
 

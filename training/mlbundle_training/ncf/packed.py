@@ -34,7 +34,7 @@ import torch
 import torch.nn.functional as F
 from torch.optim.adam import adam
 
-from .ncf_model import NCF
+from .model import NCF
 
 
 class PackedNCF:

@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import TrainingError
+from ..errors import TrainingError
 
 log = logging.getLogger(__name__)
 

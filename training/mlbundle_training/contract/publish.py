@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from . import checkpoint as ckpt
-from .errors import TrainingError
+from ..errors import TrainingError
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ def parse_s3(uri: str) -> tuple[str, str]:
 def _publish_s3(src: Path, manifest: dict[str, Any], uri: str) -> str:
     from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
-    from .dynamo import client
+    from ..aws import client
 
     bucket, prefix = parse_s3(uri)
     base = f"{prefix}{manifest['kind']}/{manifest['version']}/"
