@@ -49,7 +49,7 @@ func runContract(t *testing.T, open func(t *testing.T) Store) {
 		assertSeen(t, s, "u1", []string{"a", "b", "c"})
 		assertSeen(t, s, "nobody", nil)
 	})
-	t.Run("duplicates stored and counted once", func(t *testing.T) {
+	t.Run("duplicates stored once, a user counted once per item", func(t *testing.T) {
 		s := open(t)
 		x := Interaction{UserID: "u1", ItemID: "a", Time: at(5)}
 		mustAdd(t, s, []Interaction{x, x})
@@ -62,6 +62,11 @@ func runContract(t *testing.T, open func(t *testing.T) Store) {
 		}
 		assertTop(t, s, 10, []ItemCount{{"a", 1}})
 		mustAdd(t, s, []Interaction{{UserID: "u1", ItemID: "a", Time: at(6)}})
+		if got, _ := s.Recent(ctx, "u1", 10); len(got) != 2 {
+			t.Errorf("a second event at another time: Recent has %d, want 2", len(got))
+		}
+		assertTop(t, s, 10, []ItemCount{{"a", 1}}) // the same user again
+		mustAdd(t, s, []Interaction{{UserID: "u2", ItemID: "a", Time: at(6)}})
 		assertTop(t, s, 10, []ItemCount{{"a", 2}})
 		assertSeen(t, s, "u1", []string{"a"})
 	})
@@ -76,6 +81,25 @@ func runContract(t *testing.T, open func(t *testing.T) Store) {
 		mustAdd(t, s, in)
 		assertTop(t, s, 3, []ItemCount{{"z", 5}, {"x", 3}, {"w", 2}})
 		assertTop(t, s, 0, nil)
+	})
+	t.Run("one caller flooding an item moves it by one user", func(t *testing.T) {
+		s := open(t)
+		var real []Interaction
+		for u := range 3 {
+			real = append(real, Interaction{UserID: fmt.Sprintf("r%d", u), ItemID: "liked", Time: at(u)})
+		}
+		mustAdd(t, s, real)
+		for b := range 5 { // 500 events, each at its own time, in five calls
+			batch := make([]Interaction, MaxBatch)
+			for i := range batch {
+				batch[i] = Interaction{UserID: "flooder", ItemID: "bought", Time: at(b*MaxBatch + i)}
+			}
+			mustAdd(t, s, batch)
+		}
+		assertTop(t, s, 5, []ItemCount{{"liked", 3}, {"bought", 1}})
+		if got, _ := s.Recent(ctx, "flooder", 1000); len(got) != 500 {
+			t.Errorf("flooder's history has %d events, want all 500 stored", len(got))
+		}
 	})
 	t.Run("validation", func(t *testing.T) { runValidation(t, open(t)) })
 	t.Run("whole history of 10000", func(t *testing.T) {
@@ -115,9 +139,9 @@ func runContract(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("concurrent adds count exactly", func(t *testing.T) {
 		s := open(t)
 		var wg sync.WaitGroup
-		errs := make(chan error, 8)
+		errs := make(chan error, 16)
 		for w := range 8 {
-			wg.Add(1)
+			wg.Add(2)
 			go func() {
 				defer wg.Done()
 				batch := make([]Interaction, 10)
@@ -125,6 +149,10 @@ func runContract(t *testing.T, open func(t *testing.T) Store) {
 					batch[i] = Interaction{UserID: fmt.Sprintf("w%d", w), ItemID: "hot", Time: at(i)}
 				}
 				errs <- s.Add(ctx, batch)
+			}()
+			go func() { // one user from eight writers at once still counts once
+				defer wg.Done()
+				errs <- s.Add(ctx, []Interaction{{UserID: "same", ItemID: "warm", Time: at(100 + w)}})
 			}()
 		}
 		wg.Wait()
@@ -134,7 +162,7 @@ func runContract(t *testing.T, open func(t *testing.T) Store) {
 				t.Fatal(err)
 			}
 		}
-		assertTop(t, s, 1, []ItemCount{{"hot", 80}})
+		assertTop(t, s, 2, []ItemCount{{"hot", 8}, {"warm", 1}})
 	})
 }
 

@@ -2,7 +2,9 @@ package interactions
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strconv"
 	"sync"
 	"time"
@@ -16,7 +18,7 @@ import (
 // satisfies it.
 type DynamoAPI interface {
 	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
-	BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
+	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 	BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
 	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 }
@@ -52,25 +54,20 @@ func NewDynamo(client DynamoAPI, interactionsTable, popularityTable string) *Dyn
 	}
 }
 
-// Add implements Store: it skips interactions already stored (BatchGetItem), writes the
-// new ones (BatchWriteItem, retrying unprocessed items), then adds one to each item's
-// popularity count (UpdateItem ADD, atomic).
+// Add implements Store: it writes the interactions (BatchWriteItem, retrying unprocessed
+// items; a repeated key overwrites the same item), then counts each (user, item) pair
+// of the batch that is new: a conditional PutItem of the pair's marker, and for the first
+// writer only, one added to the item's count (UpdateItem ADD, atomic). Markers make the
+// count by distinct users and a retried batch idempotent.
 func (s *DynamoStore) Add(ctx context.Context, in []Interaction) error {
 	if err := Validate(in, s.now()); err != nil {
 		return err
 	}
-	fresh, err := s.unstored(ctx, dedupe(in))
-	if err != nil {
+	in = dedupe(in)
+	if err := s.write(ctx, in); err != nil {
 		return fmt.Errorf("add interactions: %w", err)
 	}
-	if err := s.write(ctx, fresh); err != nil {
-		return fmt.Errorf("add interactions: %w", err)
-	}
-	counts := make(map[string]int64)
-	for _, x := range fresh {
-		counts[x.ItemID]++
-	}
-	if err := s.count(ctx, counts); err != nil {
+	if err := s.count(ctx, in); err != nil {
 		return fmt.Errorf("add interactions: popularity: %w", err)
 	}
 	return nil
@@ -81,41 +78,6 @@ func interactionKey(userID, sk string) map[string]types.AttributeValue {
 		"user_id": &types.AttributeValueMemberS{Value: userID},
 		"sk":      &types.AttributeValueMemberS{Value: sk},
 	}
-}
-
-// unstored returns the interactions whose keys are not in the table yet.
-func (s *DynamoStore) unstored(ctx context.Context, in []Interaction) ([]Interaction, error) {
-	stored := make(map[[2]string]struct{})
-	for start := 0; start < len(in); start += 100 {
-		chunk := in[start:min(start+100, len(in))]
-		keys := make([]map[string]types.AttributeValue, len(chunk))
-		for i, x := range chunk {
-			keys[i] = interactionKey(x.UserID, sortKey(x))
-		}
-		req := map[string]types.KeysAndAttributes{s.interactions: {
-			Keys: keys, ProjectionExpression: aws.String("user_id, sk"), ConsistentRead: aws.Bool(true),
-		}}
-		for attempt := 0; len(req) > 0; attempt++ {
-			if err := s.wait(ctx, attempt); err != nil {
-				return nil, err
-			}
-			out, err := s.client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
-			if err != nil {
-				return nil, fmt.Errorf("batch get %s: %w", s.interactions, err)
-			}
-			for _, item := range out.Responses[s.interactions] {
-				stored[[2]string{stringAttr(item, "user_id"), stringAttr(item, "sk")}] = struct{}{}
-			}
-			req = out.UnprocessedKeys
-		}
-	}
-	fresh := in[:0:0]
-	for _, x := range in {
-		if _, ok := stored[[2]string{x.UserID, sortKey(x)}]; !ok {
-			fresh = append(fresh, x)
-		}
-	}
-	return fresh, nil
 }
 
 // write stores the interactions 25 at a time, retrying unprocessed items with backoff.
@@ -142,7 +104,9 @@ func (s *DynamoStore) write(ctx context.Context, in []Interaction) error {
 }
 
 // wait sleeps before retry number attempt (none before the first) and fails once the
-// retries are spent or ctx is done.
+// retries are spent, ctx is done, or the wait would end past ctx's deadline. The wait is
+// "full jitter" (uniform in [0, backoff·2^(attempt-1)]), so that callers throttled
+// together do not retry together.
 func (s *DynamoStore) wait(ctx context.Context, attempt int) error {
 	if attempt == 0 {
 		return nil
@@ -150,7 +114,12 @@ func (s *DynamoStore) wait(ctx context.Context, attempt int) error {
 	if attempt > s.retries {
 		return fmt.Errorf("unprocessed items after %d attempts", attempt)
 	}
-	t := time.NewTimer(s.backoff << min(attempt-1, 10))
+	d := time.Duration(rand.Int64N(int64(s.backoff<<min(attempt-1, 10)) + 1))
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
+		return fmt.Errorf("unprocessed items after %d attempts: the next retry would pass the deadline: %w",
+			attempt, context.DeadlineExceeded)
+	}
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
@@ -173,33 +142,37 @@ func interactionItem(x Interaction) map[string]types.AttributeValue {
 	return item
 }
 
-// count adds to the popularity of each item, a few updates at a time.
-func (s *DynamoStore) count(ctx context.Context, counts map[string]int64) error {
+// markerSep joins item and user in the key of a pair marker. Ids never hold control
+// characters (Validate), so a marker key never equals an item id.
+const markerSep = "\x1f"
+
+// MarkerKey is the popularity-table key that records that the user counted for the item.
+// Markers carry no "bucket", so the "top" index never lists them.
+func MarkerKey(itemID, userID string) string { return itemID + markerSep + userID }
+
+// count adds one to the popularity of each item for each user of the batch who had not
+// interacted with it before, a few pairs at a time. A pair whose marker was written but
+// whose count update failed stays uncounted (an under-count, never an over-count).
+func (s *DynamoStore) count(ctx context.Context, in []Interaction) error {
+	pairs := make(map[[2]string]struct{}, len(in))
+	for _, x := range in {
+		pairs[[2]string{x.ItemID, x.UserID}] = struct{}{}
+	}
 	var (
 		wg    sync.WaitGroup
 		mu    sync.Mutex
 		first error
 		sem   = make(chan struct{}, s.updaters)
 	)
-	for item, n := range counts {
+	for p := range pairs {
 		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-				TableName:                aws.String(s.popularity),
-				Key:                      map[string]types.AttributeValue{"item_id": &types.AttributeValueMemberS{Value: item}},
-				UpdateExpression:         aws.String("ADD #c :n SET #b = :b"),
-				ExpressionAttributeNames: map[string]string{"#c": "count", "#b": "bucket"},
-				ExpressionAttributeValues: map[string]types.AttributeValue{
-					":n": &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)},
-					":b": &types.AttributeValueMemberS{Value: PopularityBucket},
-				},
-			})
-			if err != nil {
+			if err := s.countPair(ctx, p[0], p[1]); err != nil {
 				mu.Lock()
 				if first == nil {
-					first = fmt.Errorf("update %s item %q: %w", s.popularity, item, err)
+					first = err
 				}
 				mu.Unlock()
 			}
@@ -207,6 +180,37 @@ func (s *DynamoStore) count(ctx context.Context, counts map[string]int64) error 
 	}
 	wg.Wait()
 	return first
+}
+
+// countPair writes the pair's marker unless it exists and, when it did not, adds one to
+// the item's count.
+func (s *DynamoStore) countPair(ctx context.Context, itemID, userID string) error {
+	_, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:           aws.String(s.popularity),
+		Item:                map[string]types.AttributeValue{"item_id": &types.AttributeValueMemberS{Value: MarkerKey(itemID, userID)}},
+		ConditionExpression: aws.String("attribute_not_exists(item_id)"),
+	})
+	var exists *types.ConditionalCheckFailedException
+	switch {
+	case errors.As(err, &exists):
+		return nil // this user counted for the item already
+	case err != nil:
+		return fmt.Errorf("put %s marker of item %q: %w", s.popularity, itemID, err)
+	}
+	_, err = s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                aws.String(s.popularity),
+		Key:                      map[string]types.AttributeValue{"item_id": &types.AttributeValueMemberS{Value: itemID}},
+		UpdateExpression:         aws.String("ADD #c :n SET #b = :b"),
+		ExpressionAttributeNames: map[string]string{"#c": "count", "#b": "bucket"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":n": &types.AttributeValueMemberN{Value: "1"},
+			":b": &types.AttributeValueMemberS{Value: PopularityBucket},
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("update %s item %q: %w", s.popularity, itemID, err)
+	}
+	return nil
 }
 
 func stringAttr(item map[string]types.AttributeValue, name string) string {

@@ -2,6 +2,7 @@ package interactions
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync/atomic"
 	"testing"
@@ -84,5 +85,36 @@ func TestDynamoRetriesUnprocessedItems(t *testing.T) {
 	}())
 	if f.calls.Load() < 6 {
 		t.Errorf("BatchWriteItem called %d times, want retries (>= 6)", f.calls.Load())
+	}
+}
+
+func TestDynamoRetryWaitStopsBeforeTheDeadline(t *testing.T) {
+	s := NewDynamo(nil, "i", "p")
+	s.backoff = time.Second
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	var err error
+	for attempt := 1; err == nil && attempt <= s.retries; attempt++ {
+		err = s.wait(ctx, attempt)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("wait under a 50 ms deadline with 1 s backoff: %v, want a deadline error", err)
+	}
+	if d := time.Since(start); d > 100*time.Millisecond {
+		t.Errorf("gave up after %v, want before the deadline passes", d)
+	}
+	// Full jitter: the waits of one attempt are spread, not one fixed value.
+	s.backoff = 8 * time.Millisecond
+	waits := map[time.Duration]bool{}
+	for range 20 {
+		t0 := time.Now()
+		if err := s.wait(context.Background(), 1); err != nil {
+			t.Fatal(err)
+		}
+		waits[time.Since(t0).Round(time.Millisecond)] = true
+	}
+	if len(waits) < 3 {
+		t.Errorf("20 waits took only %d distinct durations (ms): no jitter", len(waits))
 	}
 }

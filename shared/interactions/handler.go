@@ -16,6 +16,12 @@ const (
 	maxBodySize = 256 << 10
 )
 
+// ServerTimeWindow is the resolution of the time given to an interaction sent without a
+// timestamp: the server's clock truncated to it. Repeats of one (user, item) without
+// timestamps inside one window are therefore one interaction, stored once, and a
+// retried call inside the window is idempotent.
+const ServerTimeWindow = time.Minute
+
 // Handler serves the ingest route.
 type Handler struct {
 	store Store
@@ -50,7 +56,8 @@ type IngestResult struct {
 
 // Ingest handles POST /v1/interactions {"interactions": [{user_id, item_id, timestamp?,
 // event?, weight?}]}: it validates the whole batch (a 400 names the index and field),
-// then stores it. A missing timestamp means "now"; send one to make retries idempotent.
+// then stores it. A missing timestamp means "now" truncated to ServerTimeWindow; send one
+// for a finer time and retries that are idempotent past the window.
 func (h *Handler) Ingest(ctx context.Context, r *api.Request) (*api.Response, error) {
 	var req ingestRequest
 	if err := api.DecodeJSON(r, maxBodySize, &req); err != nil {
@@ -63,9 +70,10 @@ func (h *Handler) Ingest(ctx context.Context, r *api.Request) (*api.Response, er
 		return nil, api.TooLarge(fmt.Sprintf("interactions holds %d; at most %d per call", len(req.Interactions), MaxBatch))
 	}
 	now := h.now().UTC()
+	serverTime := now.Truncate(ServerTimeWindow)
 	batch := make([]Interaction, len(req.Interactions))
 	for i, x := range req.Interactions {
-		t := now
+		t := serverTime
 		if x.Timestamp != nil {
 			var err error
 			if t, err = time.Parse(time.RFC3339Nano, *x.Timestamp); err != nil {

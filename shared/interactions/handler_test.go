@@ -79,3 +79,30 @@ func TestIngestRejectsNamingIndexAndField(t *testing.T) {
 		t.Errorf("future timestamp: %d %v", status, out)
 	}
 }
+
+func TestIngestWithoutTimestampsDedupesWithinWindow(t *testing.T) {
+	rt, s := ingestRouter(t)
+	h := NewHandler(s)
+	clock := base.Add(time.Hour)
+	h.now = func() time.Time { return clock }
+	rt = api.NewRouter()
+	h.Register(rt)
+	body := `{"interactions":[{"user_id":"f","item_id":"x"},{"user_id":"f","item_id":"x"}]}`
+	for i := range 50 { // 100 events inside one window
+		clock = base.Add(time.Hour + time.Duration(i)*time.Second)
+		if status, out := post(t, rt, body); status != 200 || out["accepted"] != 2.0 {
+			t.Fatalf("ingest: %d %v", status, out)
+		}
+	}
+	if got, _ := s.Recent(context.Background(), "f", 1000); len(got) != 1 || !got[0].Time.Equal(base.Add(time.Hour)) {
+		t.Fatalf("100 events without timestamps in one window stored as %+v, want one at the window start", got)
+	}
+	clock = base.Add(time.Hour + ServerTimeWindow)
+	post(t, rt, body)
+	if got, _ := s.Recent(context.Background(), "f", 1000); len(got) != 2 {
+		t.Errorf("the next window: %d interactions, want 2", len(got))
+	}
+	if top, _ := s.TopItems(context.Background(), 5); len(top) != 1 || top[0] != (ItemCount{"x", 1}) {
+		t.Errorf("popularity = %v, want x counted for one user", top)
+	}
+}

@@ -30,7 +30,9 @@ type Interaction struct {
 	Weight *float64  // optional strength of the signal
 }
 
-// ItemCount is an item with its number of distinct interactions.
+// ItemCount is an item with its popularity: the number of distinct users who interacted
+// with it. One user counts once per item however often they interact, so no single
+// caller can buy popularity.
 type ItemCount struct {
 	ItemID string
 	Count  int64
@@ -38,14 +40,15 @@ type ItemCount struct {
 
 // Store keeps interactions and popularity. Implementations are safe for concurrent use.
 type Store interface {
-	// Add stores the interactions; a repeated (user, time, item) is stored and counted once.
+	// Add stores the interactions; a repeated (user, time, item) is stored once, and an
+	// item's popularity grows by one for each user the first time they interact with it.
 	// Nothing is written when any interaction is invalid (the error is a *ValidationError).
 	Add(ctx context.Context, in []Interaction) error
 	// Seen returns every item the user interacted with, over the whole history.
 	Seen(ctx context.Context, userID string) (map[string]struct{}, error)
 	// Recent returns the user's latest interactions, newest first, at most limit of them.
 	Recent(ctx context.Context, userID string, limit int) ([]Interaction, error)
-	// TopItems returns the n items with the most interactions, most first.
+	// TopItems returns the n items with the most distinct users, most first.
 	TopItems(ctx context.Context, n int) ([]ItemCount, error)
 }
 

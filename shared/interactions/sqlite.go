@@ -38,7 +38,24 @@ CREATE TABLE IF NOT EXISTS popularity (
 	item_id TEXT PRIMARY KEY,
 	count   INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS popularity_top ON popularity (count DESC, item_id);`
+CREATE INDEX IF NOT EXISTS popularity_top ON popularity (count DESC, item_id);
+CREATE TABLE IF NOT EXISTS item_users (
+	item_id TEXT NOT NULL,
+	user_id TEXT NOT NULL,
+	PRIMARY KEY (item_id, user_id)
+) WITHOUT ROWID;`
+
+// sqliteVersion is the schema's user_version. Version 1 counts popularity by distinct
+// users (table item_users); a file of version 0 counted every interaction, and opening
+// it rebuilds both tables from the stored interactions.
+const sqliteVersion = 1
+
+const sqliteMigrateV1 = `
+DELETE FROM item_users;
+INSERT INTO item_users (item_id, user_id) SELECT DISTINCT item_id, user_id FROM interactions;
+DELETE FROM popularity;
+INSERT INTO popularity (item_id, count) SELECT item_id, COUNT(*) FROM item_users GROUP BY item_id;
+PRAGMA user_version = 1;`
 
 // OpenSQLite opens (creating when needed) the database file at path and its schema.
 func OpenSQLite(ctx context.Context, path string) (*SQLiteStore, error) {
@@ -56,11 +73,34 @@ func OpenSQLite(ctx context.Context, path string) (*SQLiteStore, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open interactions db %s: %w", path, err)
 	}
-	if _, err := db.ExecContext(ctx, sqliteSchema); err != nil {
+	if err := migrate(ctx, db); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("open interactions db %s: schema: %w", path, err)
 	}
 	return &SQLiteStore{db: db, now: time.Now}, nil
+}
+
+// migrate creates the schema and brings an older file up to sqliteVersion, in one
+// transaction so that concurrent openers do not rebuild twice.
+func migrate(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	if _, err := tx.ExecContext(ctx, sqliteSchema); err != nil {
+		return err
+	}
+	var v int
+	if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
+		return err
+	}
+	if v < sqliteVersion {
+		if _, err := tx.ExecContext(ctx, sqliteMigrateV1); err != nil {
+			return fmt.Errorf("migrate to version %d: %w", sqliteVersion, err)
+		}
+	}
+	return tx.Commit()
 }
 
 // Close releases the database.
@@ -95,6 +135,11 @@ func addTx(ctx context.Context, tx *sql.Tx, in []Interaction) error {
 		return err
 	}
 	defer ins.Close()
+	pair, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO item_users (item_id, user_id) VALUES (?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer pair.Close()
 	pop, err := tx.PrepareContext(ctx, `INSERT INTO popularity (item_id, count) VALUES (?, 1)
 		ON CONFLICT (item_id) DO UPDATE SET count = count + 1`)
 	if err != nil {
@@ -110,12 +155,15 @@ func addTx(ctx context.Context, tx *sql.Tx, in []Interaction) error {
 		if x.Weight != nil {
 			weight = sql.NullFloat64{Float64: *x.Weight, Valid: true}
 		}
-		res, err := ins.ExecContext(ctx, x.UserID, sortKey(x), x.ItemID, FormatTime(x.Time), event, weight)
+		if _, err := ins.ExecContext(ctx, x.UserID, sortKey(x), x.ItemID, FormatTime(x.Time), event, weight); err != nil {
+			return err
+		}
+		res, err := pair.ExecContext(ctx, x.ItemID, x.UserID)
 		if err != nil {
 			return err
 		}
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			continue // a duplicate: stored and counted already
+			continue // the user has counted for this item already
 		}
 		if _, err := pop.ExecContext(ctx, x.ItemID); err != nil {
 			return err

@@ -5,8 +5,8 @@ package recommend
 //
 //	ncf       0.5 + 0.5 * n/(n+10)        n: distinct items in the user's stored history
 //	item_knn  0.5 * (m/n) * m/(m+5)        m: of those, the items the model knows
-//	popular   0.25 * share                 share: of all counted interactions, the part on
-//	                                       the returned items
+//	popular   0.25 * s                     s: score of the first item returned, its
+//	                                       distinct users over the top known item's
 //
 // So a personalised model answer is always >= 0.5, an item-to-item answer < 0.5 and a
 // popularity answer <= 0.25.
@@ -30,6 +30,6 @@ func knnConfidence(known, seen int) float64 {
 	return 0.5 * (m / n) * m / (m + knnHalf)
 }
 
-func popularConfidence(share float64) float64 {
-	return 0.25 * min(max(share, 0), 1)
+func popularConfidence(score float64) float64 {
+	return 0.25 * min(max(score, 0), 1)
 }

@@ -31,8 +31,10 @@ func TestRecommendStrategies(t *testing.T) {
 			"u0":    set("i5", "i2"),
 			"knn":   set("i0", "gone"),  // one item the model knows, one it does not
 			"stale": set("gone", "old"), // nothing the model knows
+			"fan":   set("i4"),
 		},
-		top: []interactions.ItemCount{{ItemID: "fresh", Count: 80}, {ItemID: "i1", Count: 10}},
+		// "fresh" is not in the model's catalogue: it never ranks, whatever its count.
+		top: []interactions.ItemCount{{ItemID: "fresh", Count: 80}, {ItemID: "i4", Count: 60}, {ItemID: "i1", Count: 10}},
 	}
 	cases := []struct {
 		name     string
@@ -51,10 +53,12 @@ func TestRecommendStrategies(t *testing.T) {
 		// knn saw i0 (0 degrees): i1 (30) then i2 (60) are the nearest.
 		{"item knn", "knn", 2, true, nil, []string{"i1", "i2"}, StrategyItemKNN, true, knnConfidence(1, 2)},
 		{"item knn keeps seen when asked", "knn", 2, false, nil, []string{"i0", "i1"}, StrategyItemKNN, true, knnConfidence(1, 2)},
-		// live counts merge with the checkpoint's (per item the larger): fresh 80, i3 50, i1 30, i0 20.
-		{"popular merges live counts", "stale", 3, true, nil, []string{"fresh", "i3", "i1"}, StrategyPopular, true, 0.25 * 160 / 180},
-		{"popular for a new user", "nobody", 10, true, nil, []string{"fresh", "i3", "i1", "i0"}, StrategyPopular, true, 0.25},
-		{"no vectors: popular", "knn", 2, true, func(m *fakeModel) { m.vectors = nil }, []string{"fresh", "i3"}, StrategyPopular, true, 0.25 * 130 / 180},
+		// live counts of known items merge with the checkpoint's (per item the larger):
+		// i4 60, i3 50, i1 30, i0 20. Confidence is 0.25 x the first item's score.
+		{"popular merges live counts", "stale", 3, true, nil, []string{"i4", "i3", "i1"}, StrategyPopular, true, 0.25},
+		{"popular for a new user", "nobody", 10, true, nil, []string{"i4", "i3", "i1", "i0"}, StrategyPopular, true, 0.25},
+		{"no vectors: popular", "knn", 2, true, func(m *fakeModel) { m.vectors = nil }, []string{"i4", "i3"}, StrategyPopular, true, 0.25},
+		{"popular after the top item was seen", "fan", 2, true, func(m *fakeModel) { m.vectors = nil }, []string{"i3", "i1"}, StrategyPopular, true, 0.25 * 50 / 60},
 	}
 	for _, tc := range cases {
 		for _, overlap := range []bool{false, true} {
