@@ -13,7 +13,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/contentml/mlbundle/shared/api"
-	"github.com/contentml/mlbundle/shared/checkpoint"
 	"github.com/contentml/mlbundle/shared/classify"
 	"github.com/contentml/mlbundle/shared/config"
 	"github.com/contentml/mlbundle/shared/modelstore"
@@ -41,9 +40,8 @@ func run(ctx context.Context) error {
 		return err
 	}
 	store, pointer := modelstore.Open(cfg.ModelStore(aws))
-	cache := modelstore.NewCache(modelstore.CacheConfig{Kind: checkpoint.Classifier, Store: store, Pointer: pointer,
-		Dir: os.TempDir() + "/models", TTL: cfg.ModelTTL, Logger: log, Skip: modelstore.ClassifierSkip(opts.FP32)},
-		classify.Loader(opts), (*classify.Model).Close)
+	cache := classify.Kind(opts).Cache(modelstore.CacheConfig{Store: store, Pointer: pointer,
+		Dir: os.TempDir() + "/models", TTL: cfg.ModelTTL, Logger: log})
 	_ = cache.Warm(ctx, modelstore.DefaultWarmBudget) // logged; the first request retries
 	rt := api.NewRouter(api.WithAuth(cfg.Auth()), api.WithLogger(log))
 	classify.NewHandler(cache).Register(rt)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/contentml/mlbundle/shared/bundle"
 	"github.com/contentml/mlbundle/shared/config"
 	"github.com/contentml/mlbundle/shared/metrics"
 	"github.com/contentml/mlbundle/shared/modelstore"
@@ -37,6 +38,6 @@ func setup(ctx context.Context) (*reload.Handler, error) {
 	}
 	store, ptr := modelstore.Open(c.ModelStore(aws))
 	return &reload.Handler{Store: store, Pointer: ptr, Bucket: c.ModelsBucket, Prefix: c.ModelsPrefix,
-		Dir: filepath.Join(os.TempDir(), "models"), Validator: reload.ONNXValidator{},
+		Dir: filepath.Join(os.TempDir(), "models"), Validator: bundle.Validator(),
 		Metrics: metrics.New(os.Stdout, c.FunctionName), Logger: c.Logger(os.Stdout)}, nil
 }

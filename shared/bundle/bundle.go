@@ -78,7 +78,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Bundle, error)
 	}
 	b.Reload = &reload.Handler{
 		Store: b.Store, Pointer: b.Pointer, Bucket: cfg.ModelsBucket, Prefix: cfg.ModelsPrefix,
-		Dir: b.downloadDir("reload"), Validator: reload.ONNXValidator{}, Metrics: b.Metrics, Logger: b.Logger,
+		Dir: b.downloadDir("reload"), Validator: Validator(), Metrics: b.Metrics, Logger: b.Logger,
 	}
 	b.http[Models] = []registrar{catalog.New(b.Store, b.Pointer, cfg.ModelTTL)}
 	b.http[Ingest] = []registrar{interactions.NewHandler(b.Interactions)}

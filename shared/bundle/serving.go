@@ -10,6 +10,7 @@ import (
 	"github.com/contentml/mlbundle/shared/ncf"
 	"github.com/contentml/mlbundle/shared/onnx"
 	"github.com/contentml/mlbundle/shared/recommend"
+	"github.com/contentml/mlbundle/shared/reload"
 )
 
 // openServing wires the recommend, classify and ingest handlers.
@@ -18,25 +19,21 @@ func (b *Bundle) openServing(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cls := newCache(b, checkpoint.Classifier, classify.Loader(opts), (*classify.Model).Close,
-		modelstore.ClassifierSkip(opts.FP32))
+	cls := newCache(b, classify.Kind(opts))
 	b.http[Classify] = []registrar{classify.NewHandler(cls)}
-	loadNCF := func(ctx context.Context, m *checkpoint.Manifest, dir string) (*ncf.Model, error) {
-		return ncf.Load(ctx, m, dir, onnx.Options{})
-	}
-	rec := newCache(b, checkpoint.NCF, loadNCF, (*ncf.Model).Close, nil)
+	rec := newCache(b, ncf.Kind(onnx.Options{}))
 	b.http[Recommend] = []registrar{recommend.NewHandler(recommend.New(recommend.FromCache(rec), b.Interactions, b.Metrics,
 		recommend.OverlapReads(b.Config.UsesDynamo())))}
 	return nil
 }
 
 // newCache returns the serving cache of one kind and registers its warm-up and
-// close; skip names the checkpoint files that serving never reads (nil: none).
-func newCache[T any](b *Bundle, kind checkpoint.Kind, load modelstore.LoadFunc[T], closeFn modelstore.CloseFunc[T], skip modelstore.SkipFunc) *modelstore.Cache[T] {
-	c := modelstore.NewCache(modelstore.CacheConfig{
-		Kind: kind, Store: b.Store, Pointer: b.Pointer, Dir: b.downloadDir("serve"),
-		TTL: b.Config.ModelTTL, Logger: b.Logger, Skip: skip,
-	}, load, closeFn)
+// close.
+func newCache[T any](b *Bundle, kind modelstore.Kind[T]) *modelstore.Cache[T] {
+	c := kind.Cache(modelstore.CacheConfig{
+		Store: b.Store, Pointer: b.Pointer, Dir: b.downloadDir("serve"),
+		TTL: b.Config.ModelTTL, Logger: b.Logger,
+	})
 	b.warmers = append(b.warmers, func(ctx context.Context) error { return c.Warm(ctx, 0) })
 	b.closers = append(b.closers, c.Close)
 	return c
@@ -47,5 +44,14 @@ func newCache[T any](b *Bundle, kind checkpoint.Kind, load modelstore.LoadFunc[T
 func (b *Bundle) Warm(ctx context.Context) {
 	for _, w := range b.warmers {
 		_ = w(ctx)
+	}
+}
+
+// Validator is reload's check of every kind: each kind's Verify, loading a
+// version exactly as the serving caches above do (both classifier variants).
+func Validator() reload.Kinds {
+	return reload.Kinds{
+		checkpoint.NCF:        ncf.Kind(onnx.Options{}).Verify,
+		checkpoint.Classifier: classify.Kind(classify.Options{}).Verify,
 	}
 }

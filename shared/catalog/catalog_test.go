@@ -112,7 +112,8 @@ func (brokenPointer) Get(context.Context, checkpoint.Kind) (checkpoint.Active, e
 	return checkpoint.Active{}, errors.New("dynamodb: connection refused at 10.1.2.3")
 }
 
-func (brokenPointer) Promote(context.Context, checkpoint.Active) error { return nil }
+func (brokenPointer) Promote(context.Context, checkpoint.Active) error                    { return nil }
+func (brokenPointer) Replace(context.Context, checkpoint.Active, checkpoint.Active) error { return nil }
 
 func TestModelsErrorsDoNotLeak(t *testing.T) {
 	root := t.TempDir()

@@ -118,17 +118,24 @@ type NCFSection struct {
 	PopularFile     string `json:"popular_file"`
 	ItemVectorsFile string `json:"item_vectors_file,omitempty"`
 	ItemVectorDim   int    `json:"item_vector_dim,omitempty"`
-	// UserInteractionsFile is reserved; nil today.
-	UserInteractionsFile *string `json:"user_interactions_file,omitempty"`
+	// PytorchFile is the PyTorch state dict kept for resuming training; serving
+	// and reload never fetch it (TrainingFiles).
+	PytorchFile string `json:"pytorch_file,omitempty"`
 }
 
 // ClassifierSection is the classifier part of a manifest.
 type ClassifierSection struct {
+	// NumLabels is the width of the logits; it must equal len(Labels).
+	NumLabels  int       `json:"num_labels"`
 	Labels     []Label   `json:"labels"`
 	Thresholds []float64 `json:"thresholds"`
 	MaxLength  int       `json:"max_length"`
 	Int8File   string    `json:"int8_file,omitempty"`
 	Tokenizer  Tokenizer `json:"tokenizer"`
+	// PytorchFile and EvaluationFile are for training and reports; serving and
+	// reload never fetch them (TrainingFiles).
+	PytorchFile    string `json:"pytorch_file,omitempty"`
+	EvaluationFile string `json:"evaluation_file,omitempty"`
 }
 
 // Label is one taxonomy code of the classifier, in logit order.
@@ -152,6 +159,25 @@ type Tokenizer struct {
 	PadToken             string `json:"pad_token"`
 	MaxInputCharsPerWord int    `json:"max_input_chars_per_word"`
 	CasesFile            string `json:"cases_file,omitempty"`
+}
+
+// TrainingFiles lists the files of the version that only training and reports
+// read (pytorch_file, evaluation_file): serving and reload never fetch them.
+func (m *Manifest) TrainingFiles() []string {
+	var names []string
+	add := func(n string) {
+		if n != "" {
+			names = append(names, n)
+		}
+	}
+	if m.NCF != nil {
+		add(m.NCF.PytorchFile)
+	}
+	if m.Classifier != nil {
+		add(m.Classifier.PytorchFile)
+		add(m.Classifier.EvaluationFile)
+	}
+	return names
 }
 
 // Active names the version that serves for a kind (the active pointer).

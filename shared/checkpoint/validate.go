@@ -175,6 +175,9 @@ func (m *Manifest) validateNCF(p *problems) {
 	m.needFile(p, "ncf.user_ids_file", n.UserIDsFile)
 	m.needFile(p, "ncf.item_ids_file", n.ItemIDsFile)
 	m.needFile(p, "ncf.popular_file", n.PopularFile)
+	if n.PytorchFile != "" {
+		m.needFile(p, "ncf.pytorch_file", n.PytorchFile)
+	}
 	if n.ItemVectorsFile != "" {
 		m.needFile(p, "ncf.item_vectors_file", n.ItemVectorsFile)
 		if n.ItemVectorDim <= 0 {
@@ -190,6 +193,9 @@ func (m *Manifest) validateClassifier(p *problems) {
 	}
 	if len(c.Thresholds) != len(c.Labels) {
 		p.add("classifier has %d labels but %d thresholds", len(c.Labels), len(c.Thresholds))
+	}
+	if c.NumLabels != len(c.Labels) {
+		p.add("classifier.num_labels is %d but labels has %d entries", c.NumLabels, len(c.Labels))
 	}
 	seen := make(map[string]bool, len(c.Labels))
 	for i, l := range c.Labels {
@@ -217,6 +223,12 @@ func (m *Manifest) validateClassifier(p *problems) {
 	m.needFile(p, "classifier.tokenizer.vocab_file", c.Tokenizer.VocabFile)
 	if c.Tokenizer.CasesFile != "" {
 		m.needFile(p, "classifier.tokenizer.cases_file", c.Tokenizer.CasesFile)
+	}
+	if c.PytorchFile != "" {
+		m.needFile(p, "classifier.pytorch_file", c.PytorchFile)
+	}
+	if c.EvaluationFile != "" {
+		m.needFile(p, "classifier.evaluation_file", c.EvaluationFile)
 	}
 }
 

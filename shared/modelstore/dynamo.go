@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -72,6 +73,24 @@ func (p *DynamoPointer) Get(ctx context.Context, kind checkpoint.Kind) (checkpoi
 // Promote writes the item of a.Kind on condition that it is absent, older, or
 // already names a.
 func (p *DynamoPointer) Promote(ctx context.Context, a checkpoint.Active) error {
+	at := a.CreatedAt.UTC().Format(timeKey)
+	return p.put(ctx, a, "attribute_not_exists(#k) OR #c < :c OR (#c = :c AND #v = :v)",
+		map[string]types.AttributeValue{
+			":c": &types.AttributeValueMemberS{Value: at},
+			":v": &types.AttributeValueMemberS{Value: a.Version},
+		})
+}
+
+// Replace writes the item of a.Kind on condition that it names prev's version.
+func (p *DynamoPointer) Replace(ctx context.Context, a, prev checkpoint.Active) error {
+	return p.put(ctx, a, "#v = :prev", map[string]types.AttributeValue{
+		":prev": &types.AttributeValueMemberS{Value: prev.Version},
+	})
+}
+
+// put writes a under cond (whose names #k, #c and #v are kind, created_at and
+// version); a failed condition is ErrStale.
+func (p *DynamoPointer) put(ctx context.Context, a checkpoint.Active, cond string, values map[string]types.AttributeValue) error {
 	if err := checkActive(a); err != nil {
 		return err
 	}
@@ -83,21 +102,29 @@ func (p *DynamoPointer) Promote(ctx context.Context, a checkpoint.Active) error 
 			"version":    &types.AttributeValueMemberS{Value: a.Version},
 			"created_at": &types.AttributeValueMemberS{Value: at},
 		},
-		ConditionExpression:      aws.String("attribute_not_exists(#k) OR #c < :c OR (#c = :c AND #v = :v)"),
-		ExpressionAttributeNames: map[string]string{"#k": "kind", "#c": "created_at", "#v": "version"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":c": &types.AttributeValueMemberS{Value: at},
-			":v": &types.AttributeValueMemberS{Value: a.Version},
-		},
+		ConditionExpression:       aws.String(cond),
+		ExpressionAttributeNames:  usedNames(cond),
+		ExpressionAttributeValues: values,
 	})
 	var failed *types.ConditionalCheckFailedException
 	if errors.As(err, &failed) {
-		return fmt.Errorf("promote %s/%s (created %s): %s holds a newer version: %w", a.Kind, a.Version, at, p.where(a.Kind), ErrStale)
+		return fmt.Errorf("promote %s/%s (created %s): %s holds another version (%s): %w", a.Kind, a.Version, at, p.where(a.Kind), cond, ErrStale)
 	}
 	if err != nil {
 		return fmt.Errorf("promote %s/%s: %s: %w", a.Kind, a.Version, p.where(a.Kind), err)
 	}
 	return nil
+}
+
+// usedNames returns the attribute names cond refers to (DynamoDB rejects unused ones).
+func usedNames(cond string) map[string]string {
+	names := map[string]string{}
+	for ph, attr := range map[string]string{"#k": "kind", "#c": "created_at", "#v": "version"} {
+		if strings.Contains(cond, ph) {
+			names[ph] = attr
+		}
+	}
+	return names
 }
 
 func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }

@@ -21,14 +21,6 @@ const MaxManifestBytes = 16 << 20
 // fetchParallel is how many files Fetch downloads at once.
 const fetchParallel = 4
 
-// Skipped reports whether Fetch leaves a listed file in the store: PyTorch
-// checkpoints (.pt, .pth), kept for resuming training, which serving never reads
-// and which would double the download of a classifier.
-func Skipped(name string) bool {
-	ext := filepath.Ext(name)
-	return ext == ".pt" || ext == ".pth"
-}
-
 // completeMarker marks a version directory that Fetch finished and verified.
 const completeMarker = ".complete"
 
@@ -71,8 +63,9 @@ func readManifest(ctx context.Context, store Store, kind checkpoint.Kind, versio
 // Otherwise every file is downloaded into a temporary directory under
 // dstDir/<kind>, checked against the manifest's size and sha256, and the
 // directory is renamed to dstDir/<kind>/<version> (on Lambda dstDir is
-// /tmp/models). A directory that an earlier Fetch completed is reused. Files
-// that serving never reads (see Skipped) are neither copied nor checked. Errors
+// /tmp/models). A directory that an earlier Fetch completed is reused. The
+// manifest's training files (checkpoint.Manifest.TrainingFiles: the PyTorch state
+// dict, the evaluation report) are neither copied nor checked. Errors
 // name the store key; a bad file wraps checkpoint.ErrIntegrity, a bad manifest
 // checkpoint.ErrInvalid, a missing object ErrNotFound.
 func Fetch(ctx context.Context, store Store, kind checkpoint.Kind, version, dstDir string) (*checkpoint.Manifest, string, error) {
@@ -82,22 +75,6 @@ func Fetch(ctx context.Context, store Store, kind checkpoint.Kind, version, dstD
 // SkipFunc says which files of a version a caller does not need.
 type SkipFunc func(m *checkpoint.Manifest, name string) bool
 
-// SkipUnusedFP32 leaves out the fp32 model.onnx of a classifier that offers an
-// int8 model, for a server that runs the int8 one: a MiniLM download shrinks
-// from about 113 MB to 23 MB.
-func SkipUnusedFP32(m *checkpoint.Manifest, name string) bool {
-	return m.Kind == checkpoint.Classifier && m.Classifier != nil && m.Classifier.Int8File != "" && name == checkpoint.ModelFile
-}
-
-// ClassifierSkip is the SkipFunc for a classifier server: SkipUnusedFP32 when it
-// runs the int8 model, nil when it runs fp32.
-func ClassifierSkip(fp32 bool) SkipFunc {
-	if fp32 {
-		return nil
-	}
-	return SkipUnusedFP32
-}
-
 // FetchSome is Fetch without the files skip names (nil skips none). The files it
 // does fetch are verified as by Fetch.
 func FetchSome(ctx context.Context, store Store, kind checkpoint.Kind, version, dstDir string, skip SkipFunc) (*checkpoint.Manifest, string, error) {
@@ -106,8 +83,9 @@ func FetchSome(ctx context.Context, store Store, kind checkpoint.Kind, version, 
 		return nil, "", err
 	}
 	var names []string
+	training := m.TrainingFiles()
 	for _, name := range slices.Sorted(maps.Keys(m.Files)) {
-		if !Skipped(name) && (skip == nil || !skip(m, name)) {
+		if !slices.Contains(training, name) && (skip == nil || !skip(m, name)) {
 			names = append(names, name)
 		}
 	}

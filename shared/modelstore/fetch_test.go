@@ -115,10 +115,12 @@ func TestFetchSome(t *testing.T) {
 			c.Manifest.Classifier.Int8File = "model.int8.onnx"
 			c.Files["model.int8.onnx"] = c.Files[checkpoint.ModelFile]
 			c.Files["model.pt"] = []byte("torch state, never read by serving")
+			c.Manifest.Classifier.PytorchFile = "model.pt"
+			c.Files["x.pt"] = []byte("a .pt file the manifest does not name as pytorch_file")
 			c.Seal()
 			upload(t, s, c.Objects())
 			dst := t.TempDir()
-			_, dir, err := modelstore.FetchSome(ctx, s, checkpoint.Classifier, "v1", dst, modelstore.SkipUnusedFP32)
+			_, dir, err := modelstore.FetchSome(ctx, s, checkpoint.Classifier, "v1", dst, skipFP32)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -126,8 +128,9 @@ func TestFetchSome(t *testing.T) {
 				return // verified in place: nothing is copied
 			}
 			exists := func(name string) bool { _, err := os.Stat(filepath.Join(dir, name)); return err == nil }
-			if exists("model.onnx") || exists("model.pt") || !exists("model.int8.onnx") || !exists("vocab.txt") {
-				t.Errorf("skip: model.onnx %v model.pt %v int8 %v vocab %v", exists("model.onnx"), exists("model.pt"), exists("model.int8.onnx"), exists("vocab.txt"))
+			if exists("model.onnx") || exists("model.pt") || !exists("x.pt") || !exists("model.int8.onnx") || !exists("vocab.txt") {
+				t.Errorf("skip: model.onnx %v model.pt %v x.pt %v int8 %v vocab %v", exists("model.onnx"), exists("model.pt"),
+					exists("x.pt"), exists("model.int8.onnx"), exists("vocab.txt"))
 			}
 			// a later full fetch into the same place brings the skipped model
 			if _, dir, err = modelstore.Fetch(ctx, s, checkpoint.Classifier, "v1", dst); err != nil || !exists("model.onnx") {
@@ -137,34 +140,5 @@ func TestFetchSome(t *testing.T) {
 	}
 }
 
-func TestSkipFuncs(t *testing.T) {
-	cls := checkpointtest.Classifier("v1", t0).Manifest
-	ncf := checkpointtest.NCF("v1", t0).Manifest
-	if modelstore.SkipUnusedFP32(cls, checkpoint.ModelFile) {
-		t.Error("skipped the only classifier model (no int8 offered)")
-	}
-	cls.Classifier.Int8File = "model.int8.onnx"
-	tests := []struct {
-		m    *checkpoint.Manifest
-		name string
-		want bool
-	}{
-		{cls, checkpoint.ModelFile, true},
-		{cls, "model.int8.onnx", false},
-		{cls, "vocab.txt", false},
-		{ncf, checkpoint.ModelFile, false},
-	}
-	for _, tt := range tests {
-		if got := modelstore.ClassifierSkip(false)(tt.m, tt.name); got != tt.want {
-			t.Errorf("skip %s/%s = %v, want %v", tt.m.Kind, tt.name, got, tt.want)
-		}
-	}
-	if modelstore.ClassifierSkip(true) != nil {
-		t.Error("an fp32 server must fetch everything")
-	}
-	for name, want := range map[string]bool{"model.pt": true, "x.pth": true, "model.onnx": false, "pt": false} {
-		if modelstore.Skipped(name) != want {
-			t.Errorf("Skipped(%s) = %v, want %v", name, !want, want)
-		}
-	}
-}
+// skipFP32 leaves out model.onnx, as an int8 classifier server does.
+func skipFP32(_ *checkpoint.Manifest, name string) bool { return name == checkpoint.ModelFile }

@@ -27,6 +27,10 @@ type Pointer interface {
 	// Promote makes a the active version of its kind unless the current one was
 	// created later (ErrStale). Promoting the current version again succeeds.
 	Promote(ctx context.Context, a checkpoint.Active) error
+	// Replace makes a the active version of its kind, older or not, only while the
+	// pointer still names prev's version (else ErrStale). Reload uses it to put a
+	// loadable version in place of an active one that cannot load.
+	Replace(ctx context.Context, a, prev checkpoint.Active) error
 }
 
 // newer decides a promotion: a replaces cur when created later, or when it is the
@@ -87,6 +91,17 @@ func (p *LocalPointer) Get(ctx context.Context, kind checkpoint.Kind) (checkpoin
 
 // Promote replaces <root>/<kind>/ACTIVE when a is newer.
 func (p *LocalPointer) Promote(ctx context.Context, a checkpoint.Active) error {
+	return p.write(ctx, a, func(cur checkpoint.Active, found bool) bool { return !found || newer(a, cur) })
+}
+
+// Replace replaces <root>/<kind>/ACTIVE while it names prev's version.
+func (p *LocalPointer) Replace(ctx context.Context, a, prev checkpoint.Active) error {
+	return p.write(ctx, a, func(cur checkpoint.Active, found bool) bool { return found && cur.Version == prev.Version })
+}
+
+// write replaces the pointer of a.Kind when allow accepts the current one
+// (found is false when there is none), holding the lock in between.
+func (p *LocalPointer) write(ctx context.Context, a checkpoint.Active, allow func(cur checkpoint.Active, found bool) bool) error {
 	if err := checkActive(a); err != nil {
 		return err
 	}
@@ -102,12 +117,12 @@ func (p *LocalPointer) Promote(ctx context.Context, a checkpoint.Active) error {
 	}
 	defer unlock()
 	cur, err := p.Get(ctx, a.Kind)
-	switch {
-	case err == nil && !newer(a, cur):
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("promote %s/%s: %w", a.Kind, a.Version, err)
+	}
+	if !allow(cur, err == nil) {
 		return fmt.Errorf("promote %s/%s (created %s): %s holds %s (created %s): %w",
 			a.Kind, a.Version, a.CreatedAt.Format(time.RFC3339), p.file(a.Kind), cur.Version, cur.CreatedAt.Format(time.RFC3339), ErrStale)
-	case err != nil && !errors.Is(err, ErrNotFound):
-		return fmt.Errorf("promote %s/%s: %w", a.Kind, a.Version, err)
 	}
 	data, err := json.Marshal(checkpoint.Active{Kind: a.Kind, Version: a.Version, CreatedAt: a.CreatedAt.UTC()})
 	if err != nil {

@@ -82,6 +82,36 @@ func TestPointerContract(t *testing.T) {
 	}
 }
 
+// Replace moves the pointer back to an older version only while it still names
+// the version the caller found unloadable.
+func TestPointerReplace(t *testing.T) {
+	for impl, newPointer := range pointers() {
+		t.Run(impl, func(t *testing.T) {
+			ctx := context.Background()
+			p := newPointer(t)
+			good, bad := active(checkpoint.NCF, "v1", t0), active(checkpoint.NCF, "v2", t0.Add(time.Hour))
+			if err := p.Replace(ctx, good, bad); !errors.Is(err, modelstore.ErrStale) {
+				t.Errorf("Replace with no pointer = %v, want ErrStale", err)
+			}
+			if err := p.Promote(ctx, bad); err != nil {
+				t.Fatal(err)
+			}
+			if err := p.Replace(ctx, good, active(checkpoint.NCF, "v3", t0)); !errors.Is(err, modelstore.ErrStale) {
+				t.Errorf("Replace over a version the pointer does not name = %v, want ErrStale", err)
+			}
+			if err := p.Replace(ctx, good, bad); err != nil {
+				t.Fatalf("Replace(v1 over v2) = %v", err)
+			}
+			if got, err := p.Get(ctx, checkpoint.NCF); err != nil || got.Version != "v1" || !got.CreatedAt.Equal(t0) {
+				t.Errorf("Get after Replace = %+v, %v; want v1", got, err)
+			}
+			if err := p.Promote(ctx, bad); err != nil {
+				t.Errorf("Promote(newer) after a Replace = %v; the usual rule applies again", err)
+			}
+		})
+	}
+}
+
 // Many writers race; the newest created_at wins whatever the order.
 func TestPointerConcurrentPromote(t *testing.T) {
 	for impl, newPointer := range pointers() {

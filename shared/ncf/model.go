@@ -74,7 +74,8 @@ const DefaultThreads = 1
 
 // Load opens the verified version in dir described by man: it reads the id maps, the
 // popular list and the item vectors, opens both ONNX graphs and checks their inputs and
-// outputs against the contract and the manifest. opts.IntraOpThreads 0 means
+// outputs against the contract and the manifest, and scores one user to check
+// that score_all.onnx yields one logit per item. opts.IntraOpThreads 0 means
 // DefaultThreads. Its signature fits modelstore.LoadFunc once opts is bound.
 func Load(ctx context.Context, man *checkpoint.Manifest, dir string, opts onnx.Options) (*Model, error) {
 	if opts.IntraOpThreads == 0 {
@@ -105,6 +106,12 @@ func Load(ctx context.Context, man *checkpoint.Manifest, dir string, opts onnx.O
 		return nil, err
 	}
 	if err := m.openSessions(man, dir, opts); err != nil {
+		return nil, fmt.Errorf("load ncf %s: %w", dir, err)
+	}
+	// score one user now, so that a graph whose logits do not cover every item
+	// fails at load rather than on a request
+	if _, err := m.ScoreAll(ctx, 0); err != nil {
+		_ = m.Close()
 		return nil, fmt.Errorf("load ncf %s: %w", dir, err)
 	}
 	return m, nil

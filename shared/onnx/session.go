@@ -20,7 +20,7 @@ var env struct {
 // error, since one process holds one environment.
 func Init(libraryPath string) error {
 	if libraryPath == "" {
-		return errors.New("onnx: no ONNX Runtime library path (set ONNXRUNTIME_LIB, e.g. to the output of scripts/onnxruntime.sh)")
+		return fmt.Errorf("%w: no library path (set ONNXRUNTIME_LIB, e.g. to the output of scripts/onnxruntime.sh)", ErrUnavailable)
 	}
 	env.mu.Lock()
 	defer env.mu.Unlock()
@@ -32,7 +32,7 @@ func Init(libraryPath string) error {
 	}
 	ort.SetSharedLibraryPath(libraryPath)
 	if err := ort.InitializeEnvironment(ort.WithLogLevelError()); err != nil {
-		return fmt.Errorf("onnx: initialise ONNX Runtime from %s: %w", libraryPath, err)
+		return fmt.Errorf("%w: initialise from %s: %w", ErrUnavailable, libraryPath, err)
 	}
 	env.path = libraryPath
 	return nil
@@ -42,6 +42,15 @@ func initialised() bool {
 	env.mu.Lock()
 	defer env.mu.Unlock()
 	return env.path != ""
+}
+
+// Ready reports whether models can be opened: nil once Init has succeeded, else
+// an error wrapping ErrUnavailable.
+func Ready() error {
+	if !initialised() {
+		return fmt.Errorf("%w: not initialised (set ONNXRUNTIME_LIB, e.g. to the output of scripts/onnxruntime.sh)", ErrUnavailable)
+	}
+	return nil
 }
 
 // Session is one loaded model. Run may be called from many goroutines at once;
@@ -62,7 +71,7 @@ type Session struct {
 // Open loads the model at path, reading its inputs and outputs from the file.
 func Open(path string, opts Options) (*Session, error) {
 	if !initialised() {
-		return nil, fmt.Errorf("onnx: open %s: environment not initialised (call onnx.Init first)", path)
+		return nil, fmt.Errorf("%w: open %s: environment not initialised (call onnx.Init first)", ErrUnavailable, path)
 	}
 	s := &Session{path: path, inIndex: map[string]int{}, outIndex: map[string]int{}}
 	var err error

@@ -10,6 +10,9 @@ var ErrClosed = errors.New("onnx: session closed")
 // Init fails: this binary was built without cgo.
 func Init(libraryPath string) error { return ErrNoCgo }
 
+// Ready fails: this binary was built without cgo.
+func Ready() error { return ErrNoCgo }
+
 // Session is one loaded model; without cgo none can be opened.
 type Session struct{}
 

@@ -19,8 +19,18 @@ const (
 // as "batch" in the manifest, -1 or a symbolic dimension in ONNX).
 const Dynamic int64 = -1
 
-// ErrNoCgo is returned by Init and Open in a binary built without cgo.
-var ErrNoCgo = errors.New("onnx: built without cgo (CGO_ENABLED=0): ONNX Runtime is unavailable")
+// ErrUnavailable marks a failure of the environment rather than of a model: ONNX
+// Runtime is not initialised (ONNXRUNTIME_LIB unset or its library unusable) or the
+// binary has no cgo. A model that fails to load for this reason is not at fault.
+var ErrUnavailable = errors.New("onnx: ONNX Runtime is unavailable")
+
+// ErrNoCgo is returned by Init and Open in a binary built without cgo; it wraps
+// ErrUnavailable.
+var ErrNoCgo = fmt.Errorf("%w: built without cgo (CGO_ENABLED=0)", ErrUnavailable)
+
+// ErrMismatch marks a model whose inputs or outputs differ from what the caller
+// expects (Expect).
+var ErrMismatch = errors.New("onnx model inputs or outputs do not match")
 
 // IOInfo describes one input or output of a model.
 type IOInfo struct {
@@ -90,7 +100,7 @@ func Expect(s *Session, inputs, outputs []IOInfo) error {
 		problems = append(problems, fmt.Sprintf("model has %d inputs %v, want %d", len(s.Inputs()), s.Inputs(), len(inputs)))
 	}
 	if len(problems) > 0 {
-		return fmt.Errorf("onnx model %s does not match: %s", s.Path(), strings.Join(problems, "; "))
+		return fmt.Errorf("%w: %s: %s", ErrMismatch, s.Path(), strings.Join(problems, "; "))
 	}
 	return nil
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/contentml/mlbundle/shared/checkpoint/checkpointtest"
 	"github.com/contentml/mlbundle/shared/metrics"
 	"github.com/contentml/mlbundle/shared/modelstore"
-	"github.com/contentml/mlbundle/shared/onnx"
 	"github.com/contentml/mlbundle/shared/reload"
 )
 
@@ -44,7 +43,7 @@ func awsRig(t *testing.T) (*reload.Handler, *modelstore.S3, *modelstore.DynamoPo
 	ptr := modelstore.NewDynamoPointer(ddb, name)
 	emf := &bytes.Buffer{}
 	h := &reload.Handler{Store: store, Pointer: ptr, Bucket: name, Prefix: "models/", Dir: t.TempDir(),
-		Validator: reload.ONNXValidator{Options: onnx.Options{IntraOpThreads: 1}}, Metrics: metrics.New(emf, "reload")}
+		Validator: kinds(), Metrics: metrics.New(emf, "reload")}
 	return h, store, ptr, emf
 }
 

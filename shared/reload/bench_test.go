@@ -13,7 +13,6 @@ import (
 	"github.com/contentml/mlbundle/shared/modelstore"
 	"github.com/contentml/mlbundle/shared/ncf"
 	"github.com/contentml/mlbundle/shared/onnx"
-	"github.com/contentml/mlbundle/shared/reload"
 )
 
 // benchDirs are the checkpoint directories the load benchmarks use: the
@@ -32,9 +31,9 @@ func benchDirs() []string {
 
 // BenchmarkLoad measures what a reload and a serving cold start pay for one
 // checkpoint: fetch (download from moto S3 + sha256/size check of every file)
-// and load (open every ONNX session and check its io against the manifest);
-// serving-cold-load fetches what a server needs (no fp32 model beside an int8
-// one) and loads it with ncf.Load or classify.Load.
+// and verify (the kind's Verify: load every variant as serving does and run
+// parity.json); serving-cold-load fetches what a server needs (no fp32 model
+// beside an int8 one) and loads it with ncf.Load or classify.Load.
 func BenchmarkLoad(b *testing.B) {
 	initORT(b)
 	for _, dir := range benchDirs() {
@@ -45,7 +44,7 @@ func BenchmarkLoad(b *testing.B) {
 		}
 		m := d.Manifest
 		name := string(m.Kind) + "/" + m.Version
-		b.Run(name+"/fetch+verify+load", func(b *testing.B) {
+		b.Run(name+"/fetch+verify+load+parity", func(b *testing.B) {
 			store := s3Store(b)
 			upload(b, store, d)
 			b.ResetTimer()
@@ -55,11 +54,9 @@ func BenchmarkLoad(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				s, err := reload.OpenSessions(got, path, onnx.Options{})
-				if err != nil {
+				if err := kinds().Validate(context.Background(), got, path); err != nil {
 					b.Fatal(err)
 				}
-				s.Close()
 			}
 		})
 		b.Run(name+"/serving-cold-load", func(b *testing.B) {
@@ -68,7 +65,7 @@ func BenchmarkLoad(b *testing.B) {
 			b.ResetTimer()
 			for range b.N {
 				ctx := context.Background()
-				got, path, err := modelstore.FetchSome(ctx, store, m.Kind, m.Version, b.TempDir(), modelstore.SkipUnusedFP32)
+				got, path, err := modelstore.FetchSome(ctx, store, m.Kind, m.Version, b.TempDir(), classify.Kind(classify.Options{}).Skip)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -87,13 +84,11 @@ func BenchmarkLoad(b *testing.B) {
 				}
 			}
 		})
-		b.Run(name+"/load", func(b *testing.B) {
+		b.Run(name+"/verify", func(b *testing.B) {
 			for range b.N {
-				s, err := reload.OpenSessions(m, dir, onnx.Options{})
-				if err != nil {
+				if err := kinds().Validate(context.Background(), m, dir); err != nil {
 					b.Fatal(err)
 				}
-				s.Close()
 			}
 		})
 	}

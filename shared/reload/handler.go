@@ -13,6 +13,7 @@ import (
 	"github.com/contentml/mlbundle/shared/checkpoint"
 	"github.com/contentml/mlbundle/shared/metrics"
 	"github.com/contentml/mlbundle/shared/modelstore"
+	"github.com/contentml/mlbundle/shared/onnx"
 )
 
 // Metrics receives the reload counters (*metrics.Emitter has these methods).
@@ -32,8 +33,8 @@ type Handler struct {
 	// Dir receives downloaded versions (/tmp/models on Lambda); a copy is removed
 	// once checked.
 	Dir string
-	// Validator decides whether a verified download may serve; nil means
-	// ONNXValidator{}.
+	// Validator decides whether a verified download may serve (Kinds in the
+	// product); required.
 	Validator Validator
 	Metrics   Metrics // nil: no metrics
 	Logger    *slog.Logger
@@ -58,7 +59,7 @@ type Result struct {
 	Version     string
 	Outcome     Outcome
 	// Reason is a short code for Rejected (integrity, invalid_manifest, parity,
-	// onnx_io, missing_file) or a note for Ignored.
+	// onnx_io, unloadable, missing_file) or a note for Ignored.
 	Reason string
 	// Err is the verification failure of a rejected artifact.
 	Err error
@@ -100,40 +101,57 @@ func (h *Handler) Process(ctx context.Context, bucket, key string) (Result, erro
 	}
 	r.Kind, r.Version = kind, version
 	start := time.Now()
-	m, err := h.check(ctx, kind, version)
-	if err == nil {
-		err = h.Pointer.Promote(ctx, m.Active())
-	}
+	err := h.promote(ctx, kind, version)
 	return h.finish(ctx, r, err, time.Since(start))
 }
 
-// check fetches and validates one version; the downloaded copy is removed after.
-// A version older than the active one is refused before anything is downloaded
-// (Promote's conditional write stays the authority).
-func (h *Handler) check(ctx context.Context, kind checkpoint.Kind, version string) (*checkpoint.Manifest, error) {
+// promote checks one version and moves the pointer to it. The pointer moves
+// forward in created_at order, so a late or repeated event of an older version
+// never rolls back a newer one (ErrStale), unless the newer active version itself
+// fails the check that every promotion passes (it cannot load, for instance after
+// a change of this check): then the older, loadable version replaces it, on
+// condition that the pointer still names the version found unloadable.
+func (h *Handler) promote(ctx context.Context, kind checkpoint.Kind, version string) error {
 	m, err := modelstore.ReadManifest(ctx, h.Store, kind, version)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if cur, err := h.Pointer.Get(ctx, kind); err == nil && cur.CreatedAt.After(m.CreatedAt) {
-		return nil, fmt.Errorf("%s/%s created %s, active %s created %s: %w", kind, version,
-			m.CreatedAt.Format(time.RFC3339), cur.Version, cur.CreatedAt.Format(time.RFC3339), modelstore.ErrStale)
+	cur, err := h.Pointer.Get(ctx, kind)
+	older := err == nil && cur.CreatedAt.After(m.CreatedAt)
+	if older {
+		verr := h.check(ctx, kind, cur.Version)
+		if verr == nil {
+			return fmt.Errorf("%s/%s created %s, active %s created %s: %w", kind, version,
+				m.CreatedAt.Format(time.RFC3339), cur.Version, cur.CreatedAt.Format(time.RFC3339), modelstore.ErrStale)
+		}
+		if rejection(verr) == "" {
+			return fmt.Errorf("check active %s/%s: %w", kind, cur.Version, verr)
+		}
+		h.logger().WarnContext(ctx, "reload: the active version fails its check; an older loadable version may replace it",
+			"kind", kind, "active", cur.Version, "candidate", version, "reason", rejection(verr), "error", verr.Error())
+	}
+	if err := h.check(ctx, kind, version); err != nil {
+		return err
+	}
+	if older {
+		return h.Pointer.Replace(ctx, m.Active(), cur)
+	}
+	return h.Pointer.Promote(ctx, m.Active())
+}
+
+// check fetches and validates one version; the downloaded copy is removed after.
+func (h *Handler) check(ctx context.Context, kind checkpoint.Kind, version string) error {
+	if h.Validator == nil {
+		return errors.New("reload: handler has no validator")
 	}
 	m, dir, err := modelstore.Fetch(ctx, h.Store, kind, version, h.Dir)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if _, inPlace := h.Store.(*modelstore.Local); !inPlace {
 		defer os.RemoveAll(dir)
 	}
-	var v Validator = ONNXValidator{}
-	if h.Validator != nil {
-		v = h.Validator
-	}
-	if err := validate(ctx, v, m, dir); err != nil {
-		return nil, err
-	}
-	return m, nil
+	return validate(ctx, h.Validator, m, dir)
 }
 
 // validate runs v and turns a panic into a rejection: an artifact that crashes
@@ -173,10 +191,12 @@ func (h *Handler) finish(ctx context.Context, r Result, err error, took time.Dur
 }
 
 // rejection names why an artifact can never be promoted ("" when the failure may
-// be transient).
+// be transient or lies in the environment, such as ONNX Runtime not initialised,
+// which must be retried rather than blamed on the artifact).
 func rejection(err error) string {
 	switch {
-	case err == nil:
+	case err == nil, errors.Is(err, onnx.ErrUnavailable),
+		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return ""
 	case errors.Is(err, checkpoint.ErrIntegrity):
 		return "integrity"
@@ -184,8 +204,10 @@ func rejection(err error) string {
 		return "invalid_manifest"
 	case errors.Is(err, checkpoint.ErrParity):
 		return "parity"
-	case errors.Is(err, ErrRejected):
+	case errors.Is(err, onnx.ErrMismatch):
 		return "onnx_io"
+	case errors.Is(err, checkpoint.ErrUnloadable), errors.Is(err, ErrRejected):
+		return "unloadable"
 	case errors.Is(err, modelstore.ErrNotFound):
 		return "missing_file"
 	}

@@ -5,14 +5,17 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/contentml/mlbundle/shared/checkpoint"
 	"github.com/contentml/mlbundle/shared/checkpoint/checkpointtest"
+	"github.com/contentml/mlbundle/shared/classify"
 	"github.com/contentml/mlbundle/shared/metrics"
 	"github.com/contentml/mlbundle/shared/modelstore"
+	"github.com/contentml/mlbundle/shared/ncf"
 	"github.com/contentml/mlbundle/shared/onnx"
 	"github.com/contentml/mlbundle/shared/onnx/onnxtest"
 	"github.com/contentml/mlbundle/shared/reload"
@@ -27,12 +30,21 @@ func initORT(t testing.TB) {
 	onnxtest.Init(t)
 }
 
+// kinds is the product's validator: each kind's Verify, as the bundle wires it.
+func kinds() reload.Kinds {
+	return reload.Kinds{
+		checkpoint.NCF:        ncf.Kind(onnx.Options{IntraOpThreads: 1}).Verify,
+		checkpoint.Classifier: classify.Kind(classify.Options{IntraOpThreads: 1}).Verify,
+	}
+}
+
 // rig is a handler over a fresh local store, with its metrics captured.
 type rig struct {
 	h       *reload.Handler
 	store   *modelstore.Local
 	pointer modelstore.Pointer
 	emf     *bytes.Buffer
+	log     *bytes.Buffer
 }
 
 func newRig(t *testing.T) *rig {
@@ -40,10 +52,10 @@ func newRig(t *testing.T) *rig {
 	root := t.TempDir()
 	store := modelstore.NewLocal(root)
 	emf := &bytes.Buffer{}
-	r := &rig{store: store, pointer: modelstore.NewLocalPointer(root), emf: emf}
+	r := &rig{store: store, pointer: modelstore.NewLocalPointer(root), emf: emf, log: &bytes.Buffer{}}
 	r.h = &reload.Handler{Store: store, Pointer: r.pointer, Bucket: bucket, Prefix: "models/",
-		Dir: t.TempDir(), Validator: reload.ONNXValidator{Options: onnx.Options{IntraOpThreads: 1}},
-		Metrics: metrics.New(emf, "reload")}
+		Dir: t.TempDir(), Validator: kinds(),
+		Metrics: metrics.New(emf, "reload"), Logger: slog.New(slog.NewJSONHandler(r.log, nil))}
 	return r
 }
 
@@ -139,36 +151,49 @@ func TestRejected(t *testing.T) {
 			c := checkpointtest.Classifier("v2", t0.Add(time.Hour))
 			c.Manifest.Classifier.Labels = c.Manifest.Classifier.Labels[:2]
 			c.Manifest.Classifier.Thresholds = c.Manifest.Classifier.Thresholds[:2]
+			c.Manifest.Classifier.NumLabels = 2
 			return c
-		}, "onnx_io", "3 columns, manifest has 2 labels"},
+		}, "onnx_io", `output "logits" dimension 1 is 3, want 2`},
+		{"num_labels disagrees with labels", func() *checkpointtest.Checkpoint {
+			c := checkpointtest.Classifier("v2", t0.Add(time.Hour))
+			c.Manifest.Classifier.NumLabels = 4
+			return c
+		}, "invalid_manifest", "num_labels is 4 but labels has 3 entries"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := newRig(t)
-			c := tt.make()
-			kind := c.Manifest.Kind
-			good := checkpointtest.NCF("v1", t0)
-			if kind == checkpoint.Classifier {
-				good = checkpointtest.Classifier("v1", t0)
-			}
-			if res, err := r.h.Process(context.Background(), bucket, r.put(t, good)); res.Outcome != reload.Promoted {
-				t.Fatalf("good version: %+v, %v", res, err)
-			}
-			key := r.put(t, c)
-			res, err := r.h.Process(context.Background(), bucket, key)
-			if err != nil {
-				t.Fatalf("Process returned %v: a rejection must not ask for a retry", err)
-			}
-			if res.Outcome != reload.Rejected || res.Reason != tt.reason || !strings.Contains(res.Err.Error(), tt.want) {
-				t.Errorf("Process = %+v, want rejected (%s) with an error containing %q", res, tt.reason, tt.want)
-			}
-			if got := r.active(t, kind); got != "v1" {
-				t.Errorf("active = %q after a rejected artifact, want v1 (old one keeps serving)", got)
-			}
-			if r.emfCount(t, metrics.ReloadRejected, tt.reason) != 1 {
-				t.Errorf("want one ReloadRejected EMF line with reason %s in %s", tt.reason, r.emf)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { expectRejected(t, tt.make(), tt.reason, tt.want) })
+	}
+}
+
+// expectRejected publishes a good v1 of c's kind, then c, and checks that c is
+// rejected for reason with an error containing want, logged and counted, while
+// v1 stays active and loadable.
+func expectRejected(t *testing.T, c *checkpointtest.Checkpoint, reason, want string) {
+	t.Helper()
+	r := newRig(t)
+	kind := c.Manifest.Kind
+	good := checkpointtest.NCF("v1", t0)
+	if kind == checkpoint.Classifier {
+		good = checkpointtest.Classifier("v1", t0)
+	}
+	if res, err := r.h.Process(context.Background(), bucket, r.put(t, good)); res.Outcome != reload.Promoted {
+		t.Fatalf("good version: %+v, %v", res, err)
+	}
+	res, err := r.h.Process(context.Background(), bucket, r.put(t, c))
+	if err != nil {
+		t.Fatalf("Process returned %v: a rejection must not ask for a retry", err)
+	}
+	if res.Outcome != reload.Rejected || res.Reason != reason || !strings.Contains(res.Err.Error(), want) {
+		t.Errorf("Process = %+v, want rejected (%s) with an error containing %q", res, reason, want)
+	}
+	if got := r.active(t, kind); got != "v1" {
+		t.Errorf("active = %q after a rejected artifact, want v1 (old one keeps serving)", got)
+	}
+	if r.emfCount(t, metrics.ReloadRejected, reason) != 1 {
+		t.Errorf("want one ReloadRejected EMF line with reason %s in %s", reason, r.emf)
+	}
+	if !strings.Contains(r.log.String(), `"reason":"`+reason+`"`) || !strings.Contains(r.log.String(), "artifact rejected") {
+		t.Errorf("want the rejection logged with reason %s, log:\n%s", reason, r.log)
 	}
 }
 
@@ -235,7 +260,7 @@ func TestValidatorPanicRejects(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Process returned %v: a panic is a rejection, not a retry", err)
 	}
-	if res.Outcome != reload.Rejected || res.Reason != "onnx_io" || !strings.Contains(res.Err.Error(), "validation panicked: index out of range") {
+	if res.Outcome != reload.Rejected || res.Reason != "unloadable" || !strings.Contains(res.Err.Error(), "validation panicked: index out of range") {
 		t.Errorf("Process = %+v, want rejected with the panic named", res)
 	}
 	if got := r.active(t, checkpoint.NCF); got != "" {

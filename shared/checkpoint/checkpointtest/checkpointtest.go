@@ -108,8 +108,8 @@ func Classifier(version string, created time.Time) *Checkpoint {
 		Outputs: []checkpoint.TensorSpec{spec("logits", "float32", b, checkpoint.Dim{Size: 3})},
 	}}
 	m.Classifier = &checkpoint.ClassifierSection{
-		Labels:     []checkpoint.Label{{Code: "earn", Name: "Earnings"}, {Code: "acq", Name: "Acquisitions"}, {Code: "crude", Name: "Crude oil"}},
-		Thresholds: []float64{0.5, 0.5, 0.4}, MaxLength: 16,
+		Labels:    []checkpoint.Label{{Code: "earn", Name: "Earnings"}, {Code: "acq", Name: "Acquisitions"}, {Code: "crude", Name: "Crude oil"}},
+		NumLabels: 3, Thresholds: []float64{0.5, 0.5, 0.4}, MaxLength: 16,
 		Tokenizer: checkpoint.Tokenizer{Type: "wordpiece", VocabFile: "vocab.txt", Lowercase: true,
 			UnkToken: "[UNK]", ClsToken: "[CLS]", SepToken: "[SEP]", PadToken: "[PAD]", MaxInputCharsPerWord: 100},
 	}
@@ -122,7 +122,10 @@ func Classifier(version string, created time.Time) *Checkpoint {
 			"token_type_ids": ints(shape, 0, 0, 0, 0, 0, 0),
 		},
 		Outputs: map[string]checkpoint.ParityTensor{"logits": floats([]int64{2, 3}, 6, -6, 3, 9, -9, 4.5)},
-	}}}
+	}},
+		// "Oil prices" -> [CLS] oil prices [SEP] = ids 2 4 5 3, sum 14
+		Texts: []checkpoint.TextCase{{Text: "Oil prices", Logits: []float64{14, -14, 7}, Tolerance: 1e-4}},
+	}
 	c := &Checkpoint{Manifest: m, Parity: p, Files: map[string][]byte{
 		checkpoint.ModelFile: model("text.onnx"),
 		"vocab.txt":          []byte("[PAD]\n[UNK]\n[CLS]\n[SEP]\noil\nprices\n"),
