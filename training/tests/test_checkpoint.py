@@ -25,13 +25,27 @@ def _tiny_onnx(path):
     onnx.save(m, str(path))
 
 
+NCF_SECTION = {"variant": "mlp", "num_users": 1, "num_items": 1, "user_ids_file": "users.json",
+               "item_ids_file": "items.json", "popular_file": "popular.json"}
+
+
 def _fill(d):
+    """A small ncf-shaped version directory (the graph is x -> x + 1, not an NCF)."""
     _tiny_onnx(d / "model.onnx")
     x = np.array([0.5, -1.0, 2.0], dtype=np.float32)
     chk = checkpoint.parity_check("model.onnx", {"x": x}, {"y": x + 1}, tolerance=1e-5)
     checkpoint.write_parity(d, [chk])
     (d / "users.json").write_text('["u1"]')
+    (d / "items.json").write_text('["i1"]')
+    (d / "popular.json").write_text('[{"item_id": "i1", "count": 1}]')
     return chk
+
+
+def _close(d, version="v1", metrics=None, section=None, **kw):
+    """write_manifest with a manifest that matches the schema."""
+    io = {"model.onnx": checkpoint.describe_onnx(d / "model.onnx")}
+    return checkpoint.write_manifest(d, "ncf", version, io, {"epochs": 1}, {"users": 1},
+                                     metrics or {}, section or NCF_SECTION, revision="r", **kw)
 
 
 def test_default_version_and_validation():
@@ -50,14 +64,13 @@ def test_write_manifest_lists_files_and_is_last(tmp_path):
     io = {"model.onnx": checkpoint.describe_onnx(d / "model.onnx")}
     assert io["model.onnx"]["inputs"] == [{"name": "x", "dtype": "float32", "shape": ["batch"]}]
     m = checkpoint.write_manifest(d, "ncf", "v1", io, {"epochs": 1}, {"users": 1},
-                                  {"hr@10": np.float32(0.5)}, {"user_ids_file": "users.json"},
-                                  revision="abc")
+                                  {"hr@10": np.float32(0.5)}, NCF_SECTION, revision="abc")
     on_disk = json.loads((d / "manifest.json").read_text())
     assert on_disk == m
-    assert sorted(m["files"]) == ["model.onnx", "parity.json", "users.json"]
+    assert sorted(m["files"]) == ["items.json", "model.onnx", "parity.json", "popular.json", "users.json"]
     assert m["files"]["users.json"] == {
         "sha256": checkpoint.file_digest(d / "users.json")["sha256"], "size": 6}
-    assert m["schema_version"] == 1 and m["ncf"] == {"user_ids_file": "users.json"}
+    assert m["schema_version"] == 1 and m["ncf"] == NCF_SECTION
     assert m["created_at"].endswith("Z") and m["git_revision"] == "abc"
     assert checkpoint.verify_checkpoint(d)["version"] == "v1"
     assert checkpoint.verify_parity_onnx(d, chk) < 1e-6
@@ -77,8 +90,8 @@ def test_manifest_refused_when_incomplete(tmp_path):
     with pytest.raises(TrainingError, match="missing model.onnx"):
         checkpoint.write_manifest(d, "ncf", "v1", {}, {}, {}, {}, {})
     _fill(d)
-    with pytest.raises(TrainingError, match="items.json which is not"):
-        checkpoint.write_manifest(d, "ncf", "v1", {}, {}, {}, {}, {"item_ids_file": "items.json"})
+    with pytest.raises(TrainingError, match="vectors.f32 which is not"):
+        checkpoint.write_manifest(d, "ncf", "v1", {}, {}, {}, {}, {"item_vectors_file": "vectors.f32"})
     with pytest.raises(TrainingError, match="not a finite"):
         checkpoint.write_manifest(d, "ncf", "v1", {}, {}, {}, {"hr@10": float("nan")}, {})
     with pytest.raises(TrainingError, match="invalid checkpoint kind"):
@@ -89,7 +102,7 @@ def test_manifest_refused_when_incomplete(tmp_path):
 def test_verify_detects_tampering_and_existing_version(tmp_path):
     d = checkpoint.prepare_version_dir(tmp_path, "ncf", "v1")
     _fill(d)
-    checkpoint.write_manifest(d, "ncf", "v1", {}, {}, {}, {}, {})
+    _close(d)
     with pytest.raises(TrainingError, match="already exists"):
         checkpoint.prepare_version_dir(tmp_path, "ncf", "v1")
     (d / "users.json").write_text('["u2"]')

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mlbundle_training.contract import checkpoint
+from mlbundle_training.contract import checkpoint, validate
 from mlbundle_training.cli import main
 from mlbundle_training.data.interactions import write_jsonl
 from mlbundle_training.data.synthetic import create_synthetic_interactions
@@ -31,6 +31,8 @@ def test_train_ncf_then_publish(jsonl, tmp_path, capsys):
     d = Path(capsys.readouterr().out.strip().splitlines()[-1])
     assert d == out / "ncf" / "smoke"
     m = checkpoint.verify_checkpoint(d)
+    assert validate.problems("manifest", m) == []
+    assert validate.problems("parity", json.loads((d / "parity.json").read_text())) == []
     assert m["data"]["interactions"] == 1000 and m["hyperparameters"]["layers"] == [16, 8, 4]
     assert {"hr@10", "ndcg@10", "full_hr@10", "popularity_hr@10"} <= set(m["metrics"])
     assert main(["publish", str(d), "--to", str(tmp_path / "models"), "--activate"]) == 0

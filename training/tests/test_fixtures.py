@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from mlbundle_training.contract import checkpoint
+from mlbundle_training.contract import checkpoint, validate
 
 FIXTURE = Path(__file__).resolve().parents[2] / "testdata" / "checkpoints" / "ncf" / "tiny-v1"
 
@@ -24,6 +24,8 @@ def test_synth_checkpoint_small(tmp_path):
 
     d = synth_checkpoint(items=500, users=30, out=tmp_path, variant="mlp")
     m = checkpoint.verify_checkpoint(d)
+    assert validate.problems("manifest", m) == []
+    assert validate.problems("parity", json.loads((d / "parity.json").read_text())) == []
     assert d.name == "synth-500" and m["ncf"]["num_items"] == 500
     assert m["hyperparameters"]["trained"] is False
     assert len(json.loads((d / "popular.json").read_text())) <= 500

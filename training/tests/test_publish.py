@@ -10,14 +10,14 @@ import pytest
 from mlbundle_training.contract import checkpoint
 from mlbundle_training.errors import TrainingError
 from mlbundle_training.contract.publish import parse_s3, publish
-from test_checkpoint import _fill
+from test_checkpoint import _close, _fill
 
 
 @pytest.fixture
 def version_dir(tmp_path):
     d = checkpoint.prepare_version_dir(tmp_path / "src", "ncf", "v1")
     _fill(d)
-    checkpoint.write_manifest(d, "ncf", "v1", {}, {}, {}, {"hr@10": 0.5}, {}, revision="r")
+    _close(d, metrics={"hr@10": 0.5})
     return d
 
 
@@ -26,7 +26,8 @@ def test_publish_local_copies_and_verifies(version_dir, tmp_path):
     dest = publish(version_dir, str(root), activate=True)
     assert dest == str(root / "ncf" / "v1")
     assert checkpoint.verify_checkpoint(dest)["version"] == "v1"
-    assert sorted(os.listdir(dest)) == ["manifest.json", "model.onnx", "parity.json", "users.json"]
+    assert sorted(os.listdir(dest)) == ["items.json", "manifest.json", "model.onnx", "parity.json",
+                                        "popular.json", "users.json"]
     active = json.loads((root / "ncf" / "ACTIVE").read_text())
     assert active["version"] == "v1" and active["kind"] == "ncf"
     assert publish(version_dir, str(root)) == dest  # same checkpoint again: a no-op
@@ -46,7 +47,7 @@ def test_publish_refuses_a_different_checkpoint_with_the_same_version(version_di
     publish(version_dir, str(root))
     other = checkpoint.prepare_version_dir(tmp_path / "src2", "ncf", "v1")
     _fill(other)
-    checkpoint.write_manifest(other, "ncf", "v1", {}, {}, {}, {"hr@10": 0.9}, {}, revision="r")
+    _close(other, metrics={"hr@10": 0.9})
     with pytest.raises(TrainingError, match="different checkpoint"):
         publish(other, str(root))
 
@@ -81,11 +82,11 @@ def test_publish_s3_manifest_last_and_read_back(version_dir, aws_endpoint, monke
 
     monkeypatch.setattr(aws, "client", recording)
     dest = publish(version_dir, f"s3://{bucket}/models/")
-    assert puts == ["model.onnx", "parity.json", "users.json", "manifest.json"]
+    assert puts == ["items.json", "model.onnx", "parity.json", "popular.json", "users.json", "manifest.json"]
     assert dest == f"s3://{bucket}/models/ncf/v1/"
     objs = s3.list_objects_v2(Bucket=bucket, Prefix="models/ncf/v1/")["Contents"]
     keys = sorted(o["Key"].rsplit("/", 1)[1] for o in objs)
-    assert keys == ["manifest.json", "model.onnx", "parity.json", "users.json"]
+    assert keys == ["items.json", "manifest.json", "model.onnx", "parity.json", "popular.json", "users.json"]
     body = s3.get_object(Bucket=bucket, Key="models/ncf/v1/manifest.json")["Body"].read()
     assert body == (version_dir / "manifest.json").read_bytes()
     with pytest.raises(TrainingError, match="NoSuchBucket"):

@@ -21,6 +21,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from ..errors import TrainingError
+from . import validate
 
 SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"
@@ -229,6 +230,7 @@ def write_parity(directory: str | os.PathLike, checks: Sequence[Mapping[str, Any
     doc: dict[str, Any] = {"checks": list(checks)}
     if texts is not None:
         doc["texts"] = list(texts)
+    validate.check("parity", doc, f"{Path(directory) / PARITY}")
     return write_json_atomic(Path(directory) / PARITY, doc, indent=None)
 
 
@@ -242,7 +244,8 @@ def write_manifest(directory: str | os.PathLike, kind: str, version: str,
     ``onnx_io`` maps each ONNX file name to ``{"inputs": [...], "outputs": [...]}`` (see
     :func:`describe_onnx`); ``section`` is the kind-specific block (``ncf`` or
     ``classifier``). Returns the manifest written. Raises TrainingError when a required
-    file is missing, a referenced file is not in the directory, or a metric is not finite.
+    file is missing, a referenced file is not in the directory, a metric is not finite, or
+    the manifest does not match manifest.schema.json (then nothing is written).
     """
     validate_kind(kind)
     validate_version(version)
@@ -278,6 +281,7 @@ def write_manifest(directory: str | os.PathLike, kind: str, version: str,
         "metrics": clean_metrics,
         kind: dict(section),
     }
+    validate.check("manifest", manifest, f"{d / MANIFEST}")
     write_json_atomic(d / MANIFEST, manifest)
     return manifest
 
@@ -296,11 +300,10 @@ def read_manifest(directory: str | os.PathLike) -> dict[str, Any]:
 
 
 def verify_checkpoint(directory: str | os.PathLike) -> dict[str, Any]:
-    """Check every file of the manifest (name, size, sha256); return the manifest."""
+    """Check the manifest against the schema and every file it lists (name, size, sha256);
+    return the manifest."""
     m = read_manifest(directory)
-    for key in ("schema_version", "kind", "version", "files"):
-        if key not in m:
-            raise TrainingError(f"{directory}/manifest.json: missing field {key!r}")
+    validate.check("manifest", m, f"{directory}/manifest.json")
     for name, want in m["files"].items():
         if "/" in name or "\\" in name or name in ("", ".", ".."):
             raise TrainingError(f"{directory}/manifest.json: file name {name!r} is not a base name")

@@ -220,7 +220,7 @@ def export_checkpoint(model: NCF, data: Interactions, root: str | Path, version:
                    "user_ids_file": "users.json", "item_ids_file": "items.json",
                    "popular_file": "popular.json", "item_vectors_file": "item_vectors.f32",
                    "item_vector_dim": int(model.item_vectors().shape[1]),
-                   "user_interactions_file": None, "pytorch_file": "model.pt"}
+                   "pytorch_file": "model.pt"}
         ckpt.write_manifest(d, "ncf", version, onnx_io, hyperparameters,
                             data_summary or data.summary(), metrics, section,
                             created_at=created_at, revision=revision)
