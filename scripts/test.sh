@@ -39,8 +39,8 @@ for part in "${parts[@]}"; do
         echo "go.mod/go.sum are not tidy (diff above): run \`go mod tidy\` and commit the result" >&2
         status=1
       fi
-      go vet ./functions/... ./shared/... ./cmd/... || status=1
-      go test -race -count=1 ./functions/... ./shared/... ./cmd/... || status=1 ;;
+      go vet ./functions/... ./shared/... ./cmd/... ./training/... || status=1
+      go test -race -count=1 ./functions/... ./shared/... ./cmd/... ./training/... || status=1 ;;
     infra)
       echo "== infra tests"
       "$root/scripts/cdk.sh" test || status=1 ;;
