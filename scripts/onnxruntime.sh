@@ -1,24 +1,35 @@
 #!/usr/bin/env bash
 # Fetches the ONNX Runtime shared library (libonnxruntime.so.1 for linux x64 and arm64) from
-# the pinned npm package onnxruntime-node, once per machine, and prints a path on stdout.
+# the onnxruntime wheel that training/requirements.lock pins, once per machine, and prints a
+# path on stdout. Go serving and the Python parity/int8 export thus run the same runtime.
 #
 #   scripts/onnxruntime.sh               path of the library for this machine's architecture
 #   scripts/onnxruntime.sh --arch arm64  path of the arm64 (or x64) library (Lambda layer build)
 #   scripts/onnxruntime.sh --dir         the version directory holding x64/ and arm64/
-#   scripts/onnxruntime.sh --version     the pinned version
+#   scripts/onnxruntime.sh --version     the pinned version (the `onnxruntime==` line of the lock)
 #
-# The package is fetched with `npm pack` (never `npm install`: its install script downloads
-# CUDA files), its sha256 is checked against the pinned constant below, and both libraries
-# are extracted to $MLBUNDLE_CACHE/onnxruntime/<version>/{x64,arm64}/libonnxruntime.so.1
+# The version is read from training/requirements.lock, its only definition. The two wheels
+# (manylinux_2_28 x86_64 and aarch64, cp311) are fetched with `pip download --no-deps`, their
+# sha256 checked against WHEEL_SHA256 below, and onnxruntime/capi/libonnxruntime.so.<version>
+# of each extracted to $MLBUNDLE_CACHE/onnxruntime/<version>/{x64,arm64}/libonnxruntime.so.1
 # (MLBUNDLE_CACHE defaults to ~/.cache/mlbundle). A second run needs no network.
 # onnxruntime_go v1.27.0 asks for C API version 24, so the library must be >= 1.24.
-# To move to another version: change both constants below (sha256 of the .tgz from npm pack).
+# To move to another version: change the lock, then add its two wheel sha256s below.
 set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
 
-ORT_VERSION=1.30.0
-ORT_TGZ_SHA256=6e3390d6b783e7be946fad629292799da28d0b42f84856e50d2c1b0383291e75
+# sha256 of the wheels, by "<version> <arch>"
+declare -A WHEEL_SHA256=(
+  ["1.32.0 x64"]=5a34fc4dfeb5a7b4a74c95dcba1e773d722abda720b474edf1b0c419dc6d163d
+  ["1.32.0 arm64"]=2303372a85299b6757b0e11e1cbf13e410ddf7e10c37f4b37e99d1c90e7daf7c
+)
+declare -A WHEEL_PLATFORM=([x64]=manylinux_2_28_x86_64 [arm64]=manylinux_2_28_aarch64)
 
 die() { echo "onnxruntime.sh: $*" >&2; exit 1; }
+
+lockfile="$root/training/requirements.lock"
+ORT_VERSION=$(sed -n 's/^onnxruntime==\([^ ;#]*\).*/\1/p' "$lockfile")
+[ -n "$ORT_VERSION" ] || die "no onnxruntime==<version> line in $lockfile"
 
 mode=lib
 arch=
@@ -27,7 +38,7 @@ while [ $# -gt 0 ]; do
     --arch) [ $# -ge 2 ] || die "--arch needs a value (x64 or arm64)"; arch=$2; shift 2 ;;
     --dir) mode=dir; shift ;;
     --version) echo "$ORT_VERSION"; exit 0 ;;
-    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 0 ;;
     *) die "unknown argument: $1 (want --arch x64|arm64, --dir or --version)" ;;
   esac
 done
@@ -50,29 +61,38 @@ emit() {
 # fast path: a complete extraction is marked by .complete, written last
 if [ -f "$dir/.complete" ]; then emit; exit 0; fi
 
+for a in x64 arm64; do
+  [ -n "${WHEEL_SHA256[$ORT_VERSION $a]:-}" ] ||
+    die "training/requirements.lock pins onnxruntime==$ORT_VERSION, but this script has no $a wheel sha256 for it: add both to WHEEL_SHA256"
+done
+
 mkdir -p "$cache"
 exec 9>"$cache/.lock"
 flock 9   # several checkouts on one machine may run this at the same time
 if [ -f "$dir/.complete" ]; then emit; exit 0; fi
 
-command -v npm >/dev/null || die "npm not found: it is needed once to fetch onnxruntime-node@$ORT_VERSION"
+python3 -m pip --version >/dev/null 2>&1 ||
+  die "python3 -m pip not found: it is needed once to fetch the onnxruntime==$ORT_VERSION wheels"
+command -v unzip >/dev/null || die "unzip not found: it is needed once to open the onnxruntime wheels"
 tmp=$(mktemp -d "$cache/tmp.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-echo "fetching onnxruntime-node@$ORT_VERSION with npm pack (first time only)" >&2
-(cd "$tmp" && npm pack --silent "onnxruntime-node@$ORT_VERSION" >/dev/null) ||
-  die "npm pack onnxruntime-node@$ORT_VERSION failed"
-tgz="$tmp/onnxruntime-node-$ORT_VERSION.tgz"
-[ -f "$tgz" ] || die "npm pack did not produce $(basename "$tgz")"
-got=$(sha256sum "$tgz" | cut -d' ' -f1)
-[ "$got" = "$ORT_TGZ_SHA256" ] ||
-  die "sha256 mismatch for onnxruntime-node-$ORT_VERSION.tgz: got $got, want $ORT_TGZ_SHA256"
-
 out="$tmp/out"
 for a in x64 arm64; do
-  member="package/bin/napi-v6/linux/$a/libonnxruntime.so.1"
+  platform=${WHEEL_PLATFORM[$a]}
+  echo "fetching the onnxruntime==$ORT_VERSION wheel for $platform (first time only)" >&2
+  python3 -m pip download --quiet --no-deps --only-binary=:all: --platform "$platform" \
+    --python-version 3.11 --dest "$tmp/$a" "onnxruntime==$ORT_VERSION" >&2 ||
+    die "pip download onnxruntime==$ORT_VERSION ($platform) failed"
+  whl=$(ls "$tmp/$a"/onnxruntime-"$ORT_VERSION"-*.whl 2>/dev/null | head -n 1)
+  [ -n "$whl" ] || die "pip download did not produce an onnxruntime-$ORT_VERSION wheel for $platform"
+  got=$(sha256sum "$whl" | cut -d' ' -f1)
+  want=${WHEEL_SHA256[$ORT_VERSION $a]}
+  [ "$got" = "$want" ] || die "sha256 mismatch for $(basename "$whl"): got $got, want $want"
+  member="onnxruntime/capi/libonnxruntime.so.$ORT_VERSION"
   mkdir -p "$out/$a"
-  tar -xzf "$tgz" -C "$tmp" "$member" || die "$member missing from onnxruntime-node-$ORT_VERSION.tgz"
-  mv "$tmp/$member" "$out/$a/libonnxruntime.so.1"
+  unzip -q -o -j "$whl" "$member" -d "$tmp/$a" || die "$member missing from $(basename "$whl")"
+  mv "$tmp/$a/libonnxruntime.so.$ORT_VERSION" "$out/$a/libonnxruntime.so.1"
+  chmod 0644 "$out/$a/libonnxruntime.so.1"
 done
 touch "$out/.complete"
 rm -rf "$dir"

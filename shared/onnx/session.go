@@ -38,6 +38,15 @@ func Init(libraryPath string) error {
 	return nil
 }
 
+// Version is the version of the ONNX Runtime library that Init loaded, as the
+// library reports it (for example "1.32.0").
+func Version() (string, error) {
+	if !initialised() {
+		return "", errors.New("onnx: version: environment not initialised (call onnx.Init first)")
+	}
+	return ort.GetVersion(), nil
+}
+
 func initialised() bool {
 	env.mu.Lock()
 	defer env.mu.Unlock()

@@ -219,7 +219,7 @@ func TestExpect(t *testing.T) {
 	}
 }
 
-// Asking for CUDA never fails: without the provider (the npm library ships
+// Asking for CUDA never fails: without the provider (the library from the CPU wheel ships
 // none) or a device the session runs on the CPU and computes the same.
 func TestCUDAFallback(t *testing.T) {
 	initORT(t)

@@ -13,6 +13,9 @@ func Init(libraryPath string) error { return ErrNoCgo }
 // Ready fails: this binary was built without cgo.
 func Ready() error { return ErrNoCgo }
 
+// Version fails: this binary was built without cgo.
+func Version() (string, error) { return "", ErrNoCgo }
+
 // Session is one loaded model; without cgo none can be opened.
 type Session struct{}
 
