@@ -132,6 +132,8 @@ func TestServingAPI(t *testing.T) {
 	// THEN it has the product's routes, each on its function, all but /healthz behind JWT
 	want := map[string]string{
 		"GET /v1/users/{user_id}/recommendations": "recommend",
+		"POST /v1/recommendations":                "recommend",
+		"GET /v1/items/{item_id}/similar":         "recommend",
 		"POST /v1/scores":                         "recommend",
 		"POST /v1/classify":                       "classify",
 		"POST /v1/interactions":                   "ingest",

@@ -41,7 +41,12 @@ var functions = []function{
 	{
 		name: "recommend", memoryMB: 1024, timeout: 10 * time.Second, p99: time.Second,
 		onnx: true, checkpoints: true, pointer: read, interactions: read, popularity: read,
-		routes: []route{{method: "GET", path: "/v1/users/{user_id}/recommendations"}, {method: "POST", path: "/v1/scores"}},
+		routes: []route{
+			{method: "GET", path: "/v1/users/{user_id}/recommendations"},
+			{method: "POST", path: "/v1/recommendations"},
+			{method: "GET", path: "/v1/items/{item_id}/similar"},
+			{method: "POST", path: "/v1/scores"},
+		},
 	},
 	{
 		name: "classify", memoryMB: 2048, timeout: 15 * time.Second, p99: 3 * time.Second,

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/contentml/mlbundle/shared/api"
@@ -27,34 +26,26 @@ func NewHandler(svc *Service) *Handler { return &Handler{svc: svc} }
 func (h *Handler) Register(rt *api.Router) {
 	rt.Handle(http.MethodGet, "/v1/users/{user_id}/recommendations", h.Recommendations)
 	rt.Handle(http.MethodPost, "/v1/scores", h.Scores)
+	rt.Handle(http.MethodPost, "/v1/recommendations", h.Batch)
+	rt.Handle(http.MethodGet, "/v1/items/{item_id}/similar", h.Similar)
 }
 
-// Recommendations handles GET /v1/users/{user_id}/recommendations?k=10&exclude_seen=true.
+// Recommendations handles GET /v1/users/{user_id}/recommendations
+// ?k=10&offset=0&exclude_seen=true&exclude=i1,i2.
 func (h *Handler) Recommendations(ctx context.Context, r *api.Request) (*api.Response, error) {
 	userID := r.PathParams["user_id"]
 	if strings.TrimSpace(userID) == "" {
 		return nil, api.Invalid("user_id is required in the path")
 	}
-	k := DefaultK
-	if v, ok := r.Query["k"]; ok {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > MaxK {
-			return nil, api.Invalidf("query parameter k must be an integer in 1..%d, got %q", MaxK, v)
-		}
-		k = n
+	q, err := queryFromParams(r.Query)
+	if err != nil {
+		return nil, err
 	}
-	exclude := true
-	if v, ok := r.Query["exclude_seen"]; ok {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return nil, api.Invalidf("query parameter exclude_seen must be true or false, got %q", v)
-		}
-		exclude = b
-	}
+	q.UserID = userID
 	if err := api.AuthorizeUser(r, userID); err != nil {
 		return nil, err
 	}
-	res, err := h.svc.Recommend(ctx, userID, k, exclude)
+	res, err := h.svc.RecommendQuery(ctx, q)
 	if err != nil {
 		return nil, apiError(err)
 	}
@@ -89,12 +80,14 @@ func (h *Handler) Scores(ctx context.Context, r *api.Request) (*api.Response, er
 }
 
 // apiError maps the service's errors to what the caller sees: their mistakes as 400,
-// no model as 503 with Retry-After; anything else stays internal (500, logged).
+// an item the model does not have as 404, no model as 503 with Retry-After; anything else stays internal (500, logged).
 func apiError(err error) error {
 	var nm *modelstore.NoModelError
 	switch {
 	case errors.Is(err, ErrInvalidInput):
 		return api.Invalid(strings.TrimPrefix(err.Error(), ErrInvalidInput.Error()+": "))
+	case errors.Is(err, ErrNotFound):
+		return api.NotFound(strings.TrimPrefix(err.Error(), ErrNotFound.Error()+": "))
 	case errors.As(err, &nm):
 		return api.Unavailable("no recommendation model is loaded yet; retry later", nm.RetryAfter)
 	case errors.Is(err, modelstore.ErrNoModel):

@@ -28,39 +28,44 @@ type Result struct {
 	// Confidence in [0, 1]; see docs/recommend.md.
 	Confidence   float64 `json:"confidence"`
 	ModelVersion string  `json:"model_version"`
+	// Offset is the number of ranked items before this page.
+	Offset int `json:"offset"`
 }
 
 // Recommend returns up to k items for the user, best first. With excludeSeen, no item
 // of the user's stored history is returned.
 func (s *Service) Recommend(ctx context.Context, userID string, k int, excludeSeen bool) (*Result, error) {
-	if err := checkUser(userID); err != nil {
+	return s.RecommendQuery(ctx, Query{UserID: userID, K: k, ExcludeSeen: excludeSeen})
+}
+
+// RecommendQuery answers one recommend request: ranks q.Offset+1 .. q.Offset+q.K of the
+// items left after the query's filters, best first.
+func (s *Service) RecommendQuery(ctx context.Context, q Query) (*Result, error) {
+	if err := q.check(); err != nil {
 		return nil, err
-	}
-	if k < 1 || k > MaxK {
-		return nil, invalid("k must be in 1..%d, got %d", MaxK, k)
 	}
 	m, release, err := s.models.Acquire(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	u, modelUser := m.UserIndex(userID)
-	scores, seen, err := s.scoreAndRead(ctx, m, userID, u, modelUser)
+	return s.recommend(ctx, m, q)
+}
+
+// recommend answers q with model m. Every strategy ranks all the items it knows and
+// filters before cutting the page, so the answer holds q.K items whenever at least
+// q.Offset+q.K eligible items exist.
+func (s *Service) recommend(ctx context.Context, m Model, q Query) (*Result, error) {
+	u, modelUser := m.UserIndex(q.UserID)
+	scores, seen, err := s.scoreAndRead(ctx, m, q.UserID, u, modelUser)
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{UserID: userID, ModelVersion: m.Version()}
-	skip := newBitset(m.NumItems())
-	if excludeSeen {
-		for id := range seen {
-			if i, ok := m.ItemIndex(id); ok {
-				skip.set(i)
-			}
-		}
-	}
+	res := &Result{UserID: q.UserID, ModelVersion: m.Version(), Offset: q.Offset}
+	f := newFilter(m, q, seen)
 	if modelUser {
 		res.Strategy, res.Confidence = StrategyNCF, ncfConfidence(len(seen))
-		res.Items = ranked(m, scores, topK(scores, k, skip), sigmoid)
+		res.Items = ranked(m, scores, topK(scores, q.Offset+q.K, f.skip), q, sigmoid)
 		return res, nil
 	}
 	res.ColdStart = true
@@ -68,14 +73,10 @@ func (s *Service) Recommend(ctx context.Context, userID string, k int, excludeSe
 	if len(known) > 0 && m.ItemVector(0) != nil {
 		scores := similarity(m, known)
 		res.Strategy, res.Confidence = StrategyItemKNN, knnConfidence(len(known), len(seen))
-		res.Items = ranked(m, scores, topK(scores, k, skip), func(x float32) float64 { return float64(x) })
+		res.Items = ranked(m, scores, topK(scores, q.Offset+q.K, f.skip), q, func(x float32) float64 { return float64(x) })
 	} else {
-		var exclude map[string]struct{}
-		if excludeSeen {
-			exclude = seen
-		}
 		res.Strategy = StrategyPopular
-		res.Items, res.Confidence = s.popular(ctx, m, k, exclude)
+		res.Items, res.Confidence = s.popular(ctx, m, q, f)
 	}
 	s.coldStart(ctx, res, len(seen), len(known))
 	return res, nil
@@ -116,10 +117,13 @@ func (s *Service) coldStart(ctx context.Context, res *Result, seen, known int) {
 	})
 }
 
-func ranked(m Model, scores []float32, idx []int, score func(float32) float64) []Item {
-	items := make([]Item, len(idx))
-	for r, i := range idx {
-		items[r] = Item{ItemID: m.ItemID(i), Score: score(scores[i]), Rank: r + 1}
+// ranked turns the best-first indices idx into the page q asks for.
+func ranked(m Model, scores []float32, idx []int, q Query, score func(float32) float64) []Item {
+	from, to := page(len(idx), q)
+	items := make([]Item, 0, to-from)
+	for r := from; r < to; r++ {
+		i := idx[r]
+		items = append(items, Item{ItemID: m.ItemID(i), Score: score(scores[i]), Rank: r + 1})
 	}
 	return items
 }

@@ -1,0 +1,215 @@
+package recommend
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/contentml/mlbundle/shared/interactions"
+	"github.com/contentml/mlbundle/shared/ncf"
+)
+
+// wideFake is a model of n items with random logits for user "known", unit item vectors
+// and a checkpoint popular list over the first half of the items.
+func wideFake(rng *rand.Rand, n int) *fakeModel {
+	m := &fakeModel{version: "v-wide", users: []string{"known"}, logits: [][]float32{make([]float32, n)}}
+	for j := range n {
+		m.items = append(m.items, fmt.Sprintf("i%02d", j))
+		m.logits[0][j] = float32(rng.IntN(8)) // few values: many ties
+		a := rng.Float64() * 6.28
+		m.vectors = append(m.vectors, []float32{float32(cosf(a)), float32(sinf(a))})
+		if j < n/2 {
+			m.popular = append(m.popular, ncf.Popular{ItemID: m.items[j], Count: int64(1 + rng.IntN(5))})
+		}
+	}
+	slices.SortFunc(m.popular, func(a, b ncf.Popular) int { return cmp.Compare(b.Count, a.Count) })
+	return m
+}
+
+// expectedPage ranks every item by score (ties: the order of ids given), drops the
+// filtered ones and cuts the page: the answer any strategy must give.
+func expectedPage(ids []string, score map[string]float64, drop map[string]struct{}, q Query) []string {
+	var kept []string
+	for _, id := range ids {
+		if _, ok := drop[id]; !ok {
+			kept = append(kept, id)
+		}
+	}
+	slices.SortStableFunc(kept, func(a, b string) int { return cmp.Compare(score[b], score[a]) })
+	from, to := page(len(kept), q)
+	return kept[from:to]
+}
+
+// TestFiltersNeverShortenTheAnswer checks, for every strategy over random histories,
+// exclusions, offsets and page sizes, that the answer is exactly the page of the
+// filtered ranking: k items whenever offset+k eligible items exist, and none skipped.
+func TestFiltersNeverShortenTheAnswer(t *testing.T) {
+	const n = 40
+	rng := rand.New(rand.NewPCG(1, 2))
+	ctx := context.Background()
+	for trial := range 300 {
+		m := wideFake(rng, n)
+		// The store's live counts cover items the model does not know and raise some.
+		var top []interactions.ItemCount
+		for j := range 30 {
+			id := m.items[rng.IntN(n)]
+			if j%3 == 0 {
+				id = fmt.Sprintf("new%02d", j)
+			}
+			top = append(top, interactions.ItemCount{ItemID: id, Count: int64(1 + rng.IntN(9))})
+		}
+		top = dedupeTop(top)
+		history := map[string]struct{}{}
+		for range rng.IntN(n) {
+			history[m.items[rng.IntN(n)]] = struct{}{}
+		}
+		var exclude []string
+		for range rng.IntN(20) {
+			exclude = append(exclude, m.items[rng.IntN(n)])
+		}
+		strategy := []string{StrategyNCF, StrategyItemKNN, StrategyPopular}[trial%3]
+		user := map[string]string{StrategyNCF: "known", StrategyItemKNN: "knn", StrategyPopular: "cold"}[strategy]
+		seen := history
+		if strategy == StrategyPopular {
+			seen = map[string]struct{}{}
+			for id := range history {
+				seen["gone-"+id] = struct{}{} // nothing the model knows
+			}
+			for _, c := range top {
+				if _, known := m.ItemIndex(c.ItemID); !known && rng.IntN(2) == 0 {
+					seen[c.ItemID] = struct{}{} // and popular items the model does not know
+				}
+			}
+		}
+		store := &memStore{seen: map[string]map[string]struct{}{user: seen}, top: top}
+		q := Query{UserID: user, K: 1 + rng.IntN(15), ExcludeSeen: trial%5 != 0, Exclude: exclude}
+		q.Offset = rng.IntN(n / 2)
+		if strategy == StrategyItemKNN && len(seen) == 0 {
+			seen[m.items[0]] = struct{}{}
+		}
+		res, err := New(&fixedModels{m: m}, store, nil).RecommendQuery(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Strategy != strategy {
+			t.Fatalf("trial %d: strategy %s, want %s", trial, res.Strategy, strategy)
+		}
+		drop := map[string]struct{}{}
+		for _, id := range exclude {
+			drop[id] = struct{}{}
+		}
+		if q.ExcludeSeen {
+			for id := range seen {
+				drop[id] = struct{}{}
+			}
+		}
+		ids, score := rankingOf(m, strategy, seen, top)
+		want := expectedPage(ids, score, drop, q)
+		got := make([]string, len(res.Items))
+		for r, it := range res.Items {
+			got[r] = it.ItemID
+			if it.Rank != q.Offset+r+1 {
+				t.Errorf("trial %d: item %d has rank %d, want %d", trial, r, it.Rank, q.Offset+r+1)
+			}
+			if _, bad := drop[it.ItemID]; bad {
+				t.Errorf("trial %d: %s is filtered out but returned", trial, it.ItemID)
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("trial %d %s k=%d offset=%d: got %v, want %v", trial, strategy, q.K, q.Offset, got, want)
+		}
+	}
+}
+
+// rankingOf lists what a strategy ranks, in its tie order, with each item's score.
+func rankingOf(m *fakeModel, strategy string, seen map[string]struct{}, top []interactions.ItemCount) ([]string, map[string]float64) {
+	score := map[string]float64{}
+	switch strategy {
+	case StrategyNCF:
+		for j, id := range m.items {
+			score[id] = float64(m.logits[0][j])
+		}
+		return m.items, score
+	case StrategyItemKNN:
+		sims := similarity(m, knownItems(m, seen))
+		for j, id := range m.items {
+			score[id] = float64(sims[j])
+		}
+		return m.items, score
+	}
+	for _, p := range m.popular {
+		score[p.ItemID] = float64(p.Count)
+	}
+	for _, c := range top {
+		score[c.ItemID] = max(score[c.ItemID], float64(c.Count))
+	}
+	ids := make([]string, 0, len(score))
+	for id := range score {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids) // ties go to the lower id
+	return ids, score
+}
+
+func dedupeTop(in []interactions.ItemCount) []interactions.ItemCount {
+	best := map[string]int64{}
+	for _, c := range in {
+		best[c.ItemID] = max(best[c.ItemID], c.Count)
+	}
+	out := make([]interactions.ItemCount, 0, len(best))
+	for id, n := range best {
+		out = append(out, interactions.ItemCount{ItemID: id, Count: n})
+	}
+	slices.SortFunc(out, func(a, b interactions.ItemCount) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.ItemID, b.ItemID))
+	})
+	return out
+}
+
+func cosf(a float64) float64 { return math.Cos(a) }
+func sinf(a float64) float64 { return math.Sin(a) }
+
+// countingStore counts TopItems reads.
+type countingStore struct {
+	memStore
+	reads []int
+}
+
+func (s *countingStore) TopItems(ctx context.Context, n int) ([]interactions.ItemCount, error) {
+	s.reads = append(s.reads, n)
+	return s.memStore.TopItems(ctx, n)
+}
+
+// TestPopularReadsDeeperThanAHugeHistory: a cold user whose history holds more than
+// maxFirstRead of the most popular items still gets k items from further down the list.
+func TestPopularReadsDeeperThanAHugeHistory(t *testing.T) {
+	m := newFake()
+	m.popular = nil
+	const hist = 2*maxFirstRead + 10
+	seen := map[string]struct{}{}
+	var top []interactions.ItemCount
+	for j := range hist + 5 {
+		id := fmt.Sprintf("x%05d", j)
+		top = append(top, interactions.ItemCount{ItemID: id, Count: int64(10_000 - j)})
+		if j < hist {
+			seen[id] = struct{}{}
+		}
+	}
+	store := &countingStore{memStore: memStore{seen: map[string]map[string]struct{}{"c": seen}, top: top}}
+	res, err := New(&fixedModels{m: m}, store, nil).RecommendQuery(context.Background(),
+		Query{UserID: "c", K: 3, Offset: 1, ExcludeSeen: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{fmt.Sprintf("x%05d", hist+1), fmt.Sprintf("x%05d", hist+2), fmt.Sprintf("x%05d", hist+3)}
+	if got := ids(res.Items); !slices.Equal(got, want) || res.Strategy != StrategyPopular {
+		t.Errorf("items %v (%s), want %v", got, res.Strategy, want)
+	}
+	if len(store.reads) < 2 {
+		t.Errorf("TopItems read %v: want a deeper second read", store.reads)
+	}
+}

@@ -1,0 +1,63 @@
+package recommend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/contentml/mlbundle/shared/interactions"
+)
+
+// ErrNotFound marks an item (or item vectors) the serving model does not have.
+var ErrNotFound = errors.New("not found")
+
+// SimilarResult answers a similar-items call.
+type SimilarResult struct {
+	ItemID string `json:"item_id"`
+	// Items are the most similar items, best first; Score is the cosine similarity of
+	// the two items' vectors, in [-1, 1].
+	Items        []Item `json:"items"`
+	ModelVersion string `json:"model_version"`
+	Offset       int    `json:"offset"`
+}
+
+// Similar returns the page q asks for of the items most similar to itemID (never the
+// item itself). q.UserID is optional: when set, the user's history (with
+// q.ExcludeSeen) and q.Exclude are filtered out as on Recommend; without it only
+// q.Exclude is.
+func (s *Service) Similar(ctx context.Context, itemID string, q Query) (*SimilarResult, error) {
+	if msg := interactions.CheckID(itemID); msg != "" {
+		return nil, invalid("item_id %s", msg)
+	}
+	if q.UserID != "" {
+		if err := checkUser(q.UserID); err != nil {
+			return nil, err
+		}
+	}
+	if err := q.checkPage(); err != nil {
+		return nil, err
+	}
+	m, release, err := s.models.Acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	i, ok := m.ItemIndex(itemID)
+	if !ok {
+		return nil, fmt.Errorf("%w: item %q is not in model version %s", ErrNotFound, itemID, m.Version())
+	}
+	if m.ItemVector(i) == nil {
+		return nil, fmt.Errorf("%w: model version %s has no item vectors", ErrNotFound, m.Version())
+	}
+	seen := map[string]struct{}{}
+	if q.UserID != "" && q.ExcludeSeen {
+		if seen, err = s.seen(ctx, q.UserID); err != nil {
+			return nil, err
+		}
+	}
+	f := newFilter(m, q, seen)
+	f.skip.set(i)
+	scores := similarity(m, []int{i})
+	return &SimilarResult{ItemID: itemID, ModelVersion: m.Version(), Offset: q.Offset,
+		Items: ranked(m, scores, topK(scores, q.Offset+q.K, f.skip), q, func(x float32) float64 { return float64(x) })}, nil
+}
