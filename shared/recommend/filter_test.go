@@ -75,15 +75,7 @@ func TestFiltersNeverShortenTheAnswer(t *testing.T) {
 		user := map[string]string{StrategyNCF: "known", StrategyItemKNN: "knn", StrategyPopular: "cold"}[strategy]
 		seen := history
 		if strategy == StrategyPopular {
-			seen = map[string]struct{}{}
-			for id := range history {
-				seen["gone-"+id] = struct{}{} // nothing the model knows
-			}
-			for _, c := range top {
-				if _, known := m.ItemIndex(c.ItemID); !known && rng.IntN(2) == 0 {
-					seen[c.ItemID] = struct{}{} // and popular items the model does not know
-				}
-			}
+			m.vectors = nil // a user with known items but no vectors: popular
 		}
 		store := &memStore{seen: map[string]map[string]struct{}{user: seen}, top: top}
 		q := Query{UserID: user, K: 1 + rng.IntN(15), ExcludeSeen: trial%5 != 0, Exclude: exclude}
@@ -145,7 +137,9 @@ func rankingOf(m *fakeModel, strategy string, seen map[string]struct{}, top []in
 		score[p.ItemID] = float64(p.Count)
 	}
 	for _, c := range top {
-		score[c.ItemID] = max(score[c.ItemID], float64(c.Count))
+		if _, known := m.ItemIndex(c.ItemID); known { // live ids outside the catalogue never rank
+			score[c.ItemID] = max(score[c.ItemID], float64(c.Count))
+		}
 	}
 	ids := make([]string, 0, len(score))
 	for id := range score {
@@ -187,9 +181,11 @@ func (s *countingStore) TopItems(ctx context.Context, n int) ([]interactions.Ite
 // TestPopularReadsDeeperThanAHugeHistory: a cold user whose history holds more than
 // maxFirstRead of the most popular items still gets k items from further down the list.
 func TestPopularReadsDeeperThanAHugeHistory(t *testing.T) {
-	m := newFake()
-	m.popular = nil
 	const hist = 2*maxFirstRead + 10
+	m := &fakeModel{version: "v-many"}
+	for j := range hist + 5 {
+		m.items = append(m.items, fmt.Sprintf("x%05d", j))
+	}
 	seen := map[string]struct{}{}
 	var top []interactions.ItemCount
 	for j := range hist + 5 {
