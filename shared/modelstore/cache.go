@@ -37,6 +37,9 @@ type CacheConfig struct {
 	// TTL is how long the pointer is trusted before it is read again
 	// (MODEL_TTL_SECONDS); 0 reads it on every Acquire.
 	TTL time.Duration
+	// PointerTimeout bounds the pointer read of a refresh on the request path; 0
+	// means DefaultPointerTimeout.
+	PointerTimeout time.Duration
 	// RetryAfter bounds how often a failed load is retried while no model is
 	// loaded, and is the Retry-After of the NoModelError; 0 means 5s.
 	RetryAfter time.Duration
@@ -85,8 +88,12 @@ type Cache[T any] struct {
 	mu        sync.Mutex   // serialises refreshes
 	checkedAt atomic.Int64 // last pointer read, Unix nanoseconds (lock-free for Acquire)
 	lastErr   error        // last refresh failure while nothing loaded (guarded by mu)
-	bgRunning atomic.Bool
 }
+
+// DefaultPointerTimeout bounds the pointer read that a request makes once per TTL
+// (one DynamoDB GetItem or one small file read); when it runs out, the loaded
+// version keeps serving and the next request after the TTL tries again.
+const DefaultPointerTimeout = time.Second
 
 // NewCache returns an empty cache; call Refresh at init or let the first Acquire
 // load lazily.
@@ -100,20 +107,30 @@ func NewCache[T any](cfg CacheConfig, load LoadFunc[T], closeFn CloseFunc[T]) *C
 	if cfg.RetryAfter <= 0 {
 		cfg.RetryAfter = 5 * time.Second
 	}
+	if cfg.PointerTimeout <= 0 {
+		cfg.PointerTimeout = DefaultPointerTimeout
+	}
 	return &Cache[T]{cfg: cfg, load: load, close: closeFn}
 }
 
 // Acquire lends the current model. With none loaded it loads synchronously (one
 // caller loads, the others wait), at most once per RetryAfter, and otherwise
-// returns a *NoModelError. With a model loaded and the TTL passed it starts a
-// background refresh and returns the current model at once, so a swap never
-// delays or fails a request.
+// returns a *NoModelError.
+//
+// With a model loaded, the active pointer is checked on the request path, at
+// most once per TTL: the first request after the TTL reads the pointer (bounded
+// by PointerTimeout) and, when it names another version, fetches and loads that
+// version before taking it; requests arriving meanwhile do not wait and get the
+// loaded model. Nothing runs after the response, so the check works where the
+// process is frozen between requests (Lambda). A failed refresh is logged and the
+// loaded version keeps serving.
 func (c *Cache[T]) Acquire(ctx context.Context) (*Model[T], error) {
+	if c.current.Load() != nil && c.due() && c.mu.TryLock() {
+		c.refreshDue(ctx)
+		c.mu.Unlock()
+	}
 	for {
 		if m := c.current.Load(); m != nil {
-			if c.due() && c.bgRunning.CompareAndSwap(false, true) {
-				go c.background()
-			}
 			if m.acquire() {
 				return m, nil
 			}
@@ -122,6 +139,20 @@ func (c *Cache[T]) Acquire(ctx context.Context) (*Model[T], error) {
 		if err := c.loadFirst(ctx); err != nil {
 			return nil, err
 		}
+	}
+}
+
+// refreshDue refreshes when the TTL has passed (checked again under mu: another
+// request may just have done it). The caller holds mu.
+func (c *Cache[T]) refreshDue(ctx context.Context) {
+	if !c.due() {
+		return
+	}
+	rctx, cancel := context.WithTimeout(ctx, refreshTimeout)
+	defer cancel()
+	if err := c.refreshLocked(rctx); err != nil {
+		c.cfg.Logger.ErrorContext(ctx, "model refresh failed; the loaded version keeps serving",
+			"kind", c.cfg.Kind, "error", err.Error())
 	}
 }
 
@@ -142,16 +173,6 @@ func (c *Cache[T]) due() bool { return c.sinceCheck() >= c.cfg.TTL }
 
 // refreshTimeout bounds one refresh (pointer read, download, load).
 const refreshTimeout = 2 * time.Minute
-
-func (c *Cache[T]) background() {
-	defer c.bgRunning.Store(false)
-	ctx, cancel := context.WithTimeout(context.Background(), refreshTimeout)
-	defer cancel()
-	if err := c.Refresh(ctx); err != nil {
-		c.cfg.Logger.Error("model refresh failed; the loaded version keeps serving",
-			"kind", c.cfg.Kind, "error", err.Error())
-	}
-}
 
 // loadFirst refreshes while nothing is loaded, reusing a recent failure.
 func (c *Cache[T]) loadFirst(ctx context.Context) error {
@@ -210,7 +231,9 @@ func (c *Cache[T]) refreshLocked(ctx context.Context) error {
 	if c.cfg.Store == nil || c.cfg.Pointer == nil || c.load == nil {
 		return fmt.Errorf("model cache for %s lacks a store, a pointer or a load function", c.cfg.Kind)
 	}
-	active, err := c.cfg.Pointer.Get(ctx, c.cfg.Kind)
+	pctx, cancel := context.WithTimeout(ctx, c.cfg.PointerTimeout)
+	active, err := c.cfg.Pointer.Get(pctx, c.cfg.Kind)
+	cancel()
 	if err != nil {
 		return err
 	}
