@@ -88,29 +88,44 @@ func Validate(in []Interaction, now time.Time) error {
 			return &ValidationError{Index: i, Field: "event",
 				Message: fmt.Sprintf("must be valid text of at most %d bytes", MaxEventBytes)}
 		}
-		if x.Weight != nil && (math.IsNaN(*x.Weight) || math.IsInf(*x.Weight, 0)) {
-			return &ValidationError{Index: i, Field: "weight", Message: "must be a finite number"}
+		if x.Weight != nil && !(*x.Weight > 0 && !math.IsInf(*x.Weight, 1)) {
+			return &ValidationError{Index: i, Field: "weight", Message: "must be a positive finite number"}
 		}
 	}
 	return nil
 }
 
 // CheckID reports what is wrong with a user or item id, or "" when it is acceptable.
+// An id is used exactly as given, never trimmed or normalised, so anything that would
+// make two spellings look alike is refused: leading or trailing white space (Unicode
+// category Z), control (Cc) and invisible format (Cf) characters, and text that is not
+// valid Unicode (invalid UTF-8, or U+FFFD, which JSON decoding leaves of a lone
+// surrogate). Training applies the same rule with the same messages
+// (testdata/contract/interactions.json holds the cases both sides run).
 func CheckID(id string) string { return checkID(id) }
 
 func checkID(id string) string {
 	switch {
-	case strings.TrimSpace(id) == "":
+	case id == "":
 		return "must not be empty"
 	case len(id) > MaxIDBytes:
 		return fmt.Sprintf("must be at most %d bytes", MaxIDBytes)
-	case !utf8.ValidString(id):
-		return "must be valid UTF-8"
+	case !utf8.ValidString(id) || strings.ContainsRune(id, utf8.RuneError):
+		return "must be valid Unicode text"
 	case hasControl(id):
 		return "must not contain control characters"
+	case strings.IndexFunc(id, isFormat) >= 0:
+		return "must not contain invisible format characters"
+	}
+	first, _ := utf8.DecodeRuneInString(id)
+	last, _ := utf8.DecodeLastRuneInString(id)
+	if unicode.In(first, unicode.Z) || unicode.In(last, unicode.Z) {
+		return "must not start or end with white space"
 	}
 	return ""
 }
+
+func isFormat(r rune) bool { return unicode.In(r, unicode.Cf) }
 
 func checkTime(t, now time.Time) string {
 	switch {

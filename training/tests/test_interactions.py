@@ -36,7 +36,7 @@ def test_json_array_and_jsonl_give_the_same_result(tmp_path):
 
 @pytest.mark.parametrize("bad,where", [
     ({"item_id": "x", "timestamp": 1}, "record 1: field 'user_id' is missing"),
-    ({"user_id": "", "item_id": "x", "timestamp": 1}, "record 1: field 'user_id' is empty"),
+    ({"user_id": "", "item_id": "x", "timestamp": 1}, "record 1: field 'user_id' must not be empty"),
     ({"user_id": [1], "item_id": "x", "timestamp": 1}, "record 1: field 'user_id' must be a string"),
     ({"user_id": "u", "item_id": "x"}, "record 1: field 'timestamp' is missing"),
     ({"user_id": "u", "item_id": "x", "timestamp": "yesterday"}, "record 1: field 'timestamp' is not ISO-8601"),

@@ -4,9 +4,11 @@ Record format (JSON array, ``{"interactions": [...]}`` or JSONL, one object a li
 
     {"user_id": "u1", "item_id": "i9", "timestamp": "2026-01-02T03:04:05Z", "weight": 1, "event": "view"}
 
-``user_id``/``item_id``: non-empty strings (integers are accepted and turned into strings);
-``timestamp``: ISO-8601 (no zone means UTC) or epoch seconds; ``weight``: optional positive
-number (default 1); ``event``: optional string. Bad records are skipped with a warning that
+``user_id``/``item_id``: ids by :func:`check_id` (integers are accepted and turned into their
+decimal strings); ``timestamp``: ISO-8601 (no zone means UTC) or epoch seconds, from 1970 to
+24 h ahead; ``weight``: optional positive number (default 1); ``event``: optional text of at
+most 64 bytes without control characters. The id and record rules are shared with the Go side
+(testdata/contract/interactions.json, docs/checkpoint.md "Ids"). Bad records are skipped with a warning that
 names the record (index, or line for JSONL) and field; loading fails when nothing usable
 remains. Duplicates, i.e. the same (user, item) pair more than once, are merged into one
 interaction that keeps the latest timestamp and the summed weight (implicit feedback: a
@@ -20,6 +22,8 @@ import json
 import logging
 import math
 import os
+import time
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -30,6 +34,33 @@ from ..errors import TrainingError
 
 log = logging.getLogger(__name__)
 MAX_WARNINGS = 10
+MAX_ID_BYTES = 256  # user and item ids, UTF-8
+MAX_EVENT_BYTES = 64
+MAX_FUTURE_SKEW_S = 24 * 3600
+
+
+def check_id(s: str) -> str:
+    """What is wrong with a user or item id, or "" when it is acceptable.
+
+    An id is used exactly as given (never trimmed or normalised), so anything that would
+    make two spellings look alike is refused: leading or trailing white space, control and
+    invisible format characters, and text that is not valid Unicode. The messages are the
+    Go side's (shared/interactions.CheckID) word for word.
+    """
+    if s == "":
+        return "must not be empty"
+    if len(s.encode("utf-8", "surrogatepass")) > MAX_ID_BYTES:
+        return f"must be at most {MAX_ID_BYTES} bytes"
+    cats = [unicodedata.category(c) for c in s]
+    if "Cs" in cats or "\ufffd" in s:  # a lone surrogate, or what a decoder left of bad text
+        return "must be valid Unicode text"
+    if "Cc" in cats:
+        return "must not contain control characters"
+    if "Cf" in cats:
+        return "must not contain invisible format characters"
+    if cats[0].startswith("Z") or cats[-1].startswith("Z"):
+        return "must not start or end with white space"
+    return ""
 
 
 @dataclass
@@ -88,9 +119,10 @@ def _id(rec: dict, key: str) -> str:
     v = rec[key]
     if isinstance(v, bool) or not isinstance(v, (str, int)):
         raise ValueError(f"field {key!r} must be a string, got {type(v).__name__}")
-    s = str(v).strip()
-    if not s:
-        raise ValueError(f"field {key!r} is empty")
+    s = str(v)
+    problem = check_id(s)
+    if problem:
+        raise ValueError(f"field {key!r} {problem}")
     return s
 
 
@@ -127,6 +159,10 @@ def validate_record(rec: Any) -> tuple[str, str, float, float]:
     if "timestamp" not in rec:
         raise ValueError("field 'timestamp' is missing")
     ts = parse_timestamp(rec["timestamp"])
+    if ts < 0:
+        raise ValueError(f"field 'timestamp' must not be before 1970-01-01T00:00:00Z, got {rec['timestamp']!r}")
+    if ts > time.time() + MAX_FUTURE_SKEW_S:
+        raise ValueError(f"field 'timestamp' must not be more than 24h in the future, got {rec['timestamp']!r}")
     w = rec.get("weight", 1.0)
     if w is None:
         w = 1.0
@@ -135,6 +171,9 @@ def validate_record(rec: Any) -> tuple[str, str, float, float]:
     ev = rec.get("event")
     if ev is not None and not isinstance(ev, str):
         raise ValueError(f"field 'event' must be a string, got {type(ev).__name__}")
+    if ev is not None and (len(ev.encode("utf-8", "replace")) > MAX_EVENT_BYTES
+                           or any(unicodedata.category(c) in ("Cc", "Cs") for c in ev)):
+        raise ValueError(f"field 'event' must be valid text of at most {MAX_EVENT_BYTES} bytes")
     return user, item, ts, float(w)
 
 
