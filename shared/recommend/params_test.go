@@ -35,7 +35,7 @@ func TestHandlerFiltersAndPagingBadInput(t *testing.T) {
 		{"exclude control char", "GET", rec, "exclude=i1%01", "", 400, "exclude[0] must not contain control characters"},
 		{"batch no users", "POST", "/v1/recommendations", "", `{"user_ids":[]}`, 400, "user_ids must hold at least one"},
 		{"batch too many users", "POST", "/v1/recommendations", "", users(MaxBatchUsers + 1), 413, "at most 50 per call"},
-		{"batch blank user", "POST", "/v1/recommendations", "", `{"user_ids":["u0"," "]}`, 400, "user_ids[1] must not be empty"},
+		{"batch blank user", "POST", "/v1/recommendations", "", `{"user_ids":["u0"," "]}`, 400, "user_ids[1] must not start or end with white space"},
 		{"batch repeated user", "POST", "/v1/recommendations", "", `{"user_ids":["u0","u1","u0"]}`, 400, "user_ids[2] repeats user_ids[0]"},
 		{"batch bad k", "POST", "/v1/recommendations", "", `{"user_ids":["u0"],"k":0}`, 400, "k must be in 1..100"},
 		{"batch bad offset", "POST", "/v1/recommendations", "", `{"user_ids":["u0"],"offset":995}`, 400, "offset must be in 0..990"},
