@@ -62,7 +62,8 @@ for part in "${parts[@]}"; do
       venv=$("$root/scripts/venv.sh")
       out="$BENCH_OUT/coldstart-$stamp.txt"
       echo "== cold start -> $out"
-      PYTHONPATH="$root/training" "$venv/bin/python" scripts/bench_coldstart.py --runs "${RUNS:-5}" 2>&1 | tee "$out" ;;
+      MOTO_SERVER=$("$root/scripts/venv.sh" tools)/bin/moto_server \
+        PYTHONPATH="$root/training" "$venv/bin/python" scripts/bench_coldstart.py --runs "${RUNS:-5}" 2>&1 | tee "$out" ;;
     *) echo "unknown part: $part (want go, python, gpu or coldstart)" >&2; exit 2 ;;
   esac
 done

@@ -9,7 +9,7 @@ sha256 check -> ONNX session -> first answer printed) and its peak RSS are recor
     python scripts/bench_coldstart.py [--runs 5] [--binary .local/bin/mlbundle]
 
 Needs boto3 (the training venv has it) and moto_server (started here on a free port when
-AWS_ENDPOINT_URL is unset). Cases: the demo checkpoints in models/ (when `make demo` ran),
+AWS_ENDPOINT_URL is unset; $MOTO_SERVER, which scripts/bench.sh sets to the test-tools venv's). Cases: the demo checkpoints in models/ (when `make demo` ran),
 the tiny test checkpoint, and a synthetic 100K-item NCF checkpoint (made with the training
 CLI's synth-checkpoint under BENCH_OUT when absent).
 """
@@ -44,7 +44,7 @@ def free_port() -> int:
 
 def start_moto() -> tuple[str, subprocess.Popen]:
     port = free_port()
-    proc = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(port)],
+    proc = subprocess.Popen([os.environ.get("MOTO_SERVER", "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     for _ in range(100):
