@@ -40,7 +40,7 @@ train() {
   rm -rf "$work/build" # unpublished copies of an earlier run
   step "synthetic interactions -> $data"
   py prepare --data-path synthetic --out "$data" --seed 0 >/dev/null
-  cat "$data/train.jsonl" "$data/validation.jsonl" > "$data/interactions.jsonl"
+  cat "$data/train.jsonl" "$data/validation.jsonl" "$data/test.jsonl" > "$data/interactions.jsonl"
   echo "$(wc -l < "$data/interactions.jsonl") interactions, $(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$data/users.json") users"
 
   # small data: small batches and a higher learning rate than the defaults (sized for

@@ -61,7 +61,7 @@ def main() -> int:
                           "interactions": len(data), "generate_s": round(gen_s, 1),
                           "samples_per_s_median": round(res.samples_per_second),
                           "epochs": [h["samples_per_s"] for h in res.history],
-                          "hr@10": res.metrics["hr@10"], "ndcg@10": res.metrics["ndcg@10"]}))
+                          "hr@10": res.metrics["test_hr@10"], "ndcg@10": res.metrics["test_ndcg@10"]}))
     return 0
 
 

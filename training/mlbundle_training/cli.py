@@ -39,10 +39,17 @@ def _ncf_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=d.seed, help="random seed (split, negatives, init)")
     p.add_argument("--device", default=d.device, help="auto (CUDA if present), cpu, cuda, cuda:1, ...")
     p.add_argument("--split", default=d.split, choices=("leave-one-out", "random"),
-                   help="evaluation split: latest interaction per user, or the seed's random 80/20")
+                   help="train/validation/test: per user latest -> test, second latest -> validation; "
+                        "or random 80/10/10")
     p.add_argument("--single-interaction", default=d.single_interaction, choices=SINGLE_POLICIES,
                    help="leave-one-out with users that have one interaction: fail, or train on them only")
-    p.add_argument("--eval-negatives", type=int, default=d.eval_negatives, help="sampled negatives per validation item")
+    p.add_argument("--eval-negatives", type=int, default=d.eval_negatives,
+                   help="sampled negatives per held-out (validation and test) item")
+    p.add_argument("--select-metric", default=d.select_metric,
+                   help="validation metric that picks the kept epoch: hr@10, ndcg@10 (sampled), "
+                        "full_recall@10 or full_ndcg@10 (against every item)")
+    p.add_argument("--epoch-eval-rows", type=int, default=d.epoch_eval_rows,
+                   help="validation rows (a seeded sample) ranked against every item after each epoch")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bar")
     p.add_argument("--log-every", type=int, default=d.log_every,
                    help="log the training loss (info, one JSON record) every N batches; 0: never")
@@ -107,7 +114,7 @@ def cmd_train_ncf(ns: argparse.Namespace) -> str:
 
 
 def prepare(cfg: PrepareConfig) -> dict:
-    """Write train/validation splits, spec.json and id maps; returns the spec."""
+    """Write train/validation/test splits, spec.json and id maps; returns the spec."""
     from .data.splits import make_split, write_prepared
 
     data = cfg.source.load()
@@ -156,10 +163,11 @@ def build_parser() -> argparse.ArgumentParser:
     _ncf_flags(p)
     p.set_defaults(func=cmd_train_ncf)
 
-    p = sub.add_parser("prepare", help="write train/validation splits, spec.json and id maps", formatter_class=fmt)
+    p = sub.add_parser("prepare", help="write train/validation/test splits, spec.json and id maps", formatter_class=fmt)
     p.add_argument("--data-path", default="synthetic", help="JSON/JSONL, u.data, dynamodb://<table> or 'synthetic'")
     p.add_argument("--out", required=True, help="output directory")
-    p.add_argument("--split", default="random", choices=("random", "leave-one-out"), help="split kind")
+    p.add_argument("--split", default="random", choices=("random", "leave-one-out"),
+                   help="split kind: random 80/10/10, or per user latest -> test, second latest -> validation")
     p.add_argument("--single-interaction", default="error", choices=("error", "train-only"),
                    help="leave-one-out with single-interaction users")
     p.add_argument("--seed", type=int, default=0, help="random seed")

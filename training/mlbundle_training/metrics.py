@@ -57,7 +57,10 @@ def sampled_ranking(pos_scores: np.ndarray, neg_scores: np.ndarray, k: int = 10)
 
 def full_ranking(scores: np.ndarray, targets: np.ndarray, exclude: np.ndarray | None = None,
                  k: int = 10) -> dict[str, float]:
-    """HR@K and NDCG@K of each row's target item ranked against every item.
+    """Recall@K and NDCG@K of each row's target item ranked against every item.
+
+    Recall@K is the share of held-out (row) items ranked in the top K; with one held-out
+    item per user (leave-one-out) it equals HR@K.
 
     ``scores``: ``[n, items]``; ``targets``: ``[n]`` item index per row; ``exclude``: an
     optional boolean ``[n, items]`` mask of items to leave out of the ranking (the user's
@@ -71,7 +74,7 @@ def full_ranking(scores: np.ndarray, targets: np.ndarray, exclude: np.ndarray | 
         s[np.asarray(exclude, dtype=bool)] = -np.inf
     s[rows, tg] = -np.inf  # the target is not its own competitor
     ranks = np.sum(s >= target_scores[:, None], axis=1)
-    return {f"full_hr@{k}": hit_rate(ranks, k), f"full_ndcg@{k}": ndcg(ranks, k)}
+    return {f"full_recall@{k}": hit_rate(ranks, k), f"full_ndcg@{k}": ndcg(ranks, k)}
 
 
 def _ratio(num: np.ndarray | float, den: np.ndarray | float) -> np.ndarray:

@@ -41,8 +41,9 @@ def make_ncf(out: Path) -> Path:
                     device="cpu")
     result = train(cfg, data)
     metrics = {k: round(v, 6) for k, v in result.metrics.items()}
+    summary = {**data.summary(), "evaluation": result.evaluation.describe(cfg.top_k)}
     return export_checkpoint(result.model, data, out, "tiny-v1", cfg.hyperparameters(), metrics,
-                             created_at=CREATED_AT, revision=REVISION)
+                             summary, created_at=CREATED_AT, revision=REVISION)
 
 
 def main() -> int:

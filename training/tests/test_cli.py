@@ -34,7 +34,12 @@ def test_train_ncf_then_publish(jsonl, tmp_path, capsys):
     assert validate.problems("manifest", m) == []
     assert validate.problems("parity", json.loads((d / "parity.json").read_text())) == []
     assert m["data"]["interactions"] == 1000 and m["hyperparameters"]["layers"] == [16, 8, 4]
-    assert {"hr@10", "ndcg@10", "full_hr@10", "popularity_hr@10"} <= set(m["metrics"])
+    for part in ("validation", "test"):
+        for metric in ("hr@10", "ndcg@10", "full_recall@10", "full_ndcg@10"):
+            assert f"{part}_{metric}" in m["metrics"] and f"popularity_{part}_{metric}" in m["metrics"]
+    ev = m["data"]["evaluation"]
+    assert ev["split"] == "leave-one-out" and ev["test"] == 60 and ev["validation"] == 60
+    assert "choose on validation, report on test" in ev["protocol"]
     assert main(["publish", str(d), "--to", str(tmp_path / "models"), "--activate"]) == 0
     assert (tmp_path / "models" / "ncf" / "ACTIVE").exists()
 
@@ -43,7 +48,8 @@ def test_prepare_and_convert(tmp_path, capsys):
     assert main(["prepare", "--out", str(tmp_path / "p"), "--seed", "4",
                  "--synthetic-users", "50", "--synthetic-items", "40", "--synthetic-count", "1000"]) == 0
     spec = json.loads((tmp_path / "p" / "spec.json").read_text())
-    assert spec["seed"] == 4 and spec["train_interactions"] == 800 and spec["validation_interactions"] == 200
+    assert spec["seed"] == 4 and spec["train_interactions"] == 800
+    assert spec["validation_interactions"] == 100 and spec["test_interactions"] == 100
     ml = tmp_path / "u.data"
     ml.write_text("1\t10\t4\t881250949\n2\t10\t3\t881250950\n")
     assert main(["convert-movielens", "--input", str(ml), "--out", str(tmp_path / "ml.jsonl")]) == 0
@@ -154,7 +160,9 @@ def test_module_entry_point_help():
         assert flag in got.stdout
 
 
-@pytest.mark.parametrize("level, want_loss_lines", [("info", 7), ("warning", 0)])
+# 1000 interactions of 60 users: 880 train (60 validation, 60 test), x5 with the negatives
+# = 4400 samples = 69 batches of 64 -> a loss record at batches 10..60
+@pytest.mark.parametrize("level, want_loss_lines", [("info", 6), ("warning", 0)])
 def test_loss_records_on_stderr_every_10_batches(tmp_path, level, want_loss_lines):
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]), "OMP_NUM_THREADS": "1"}
     args = [sys.executable, "-m", "mlbundle_training.cli", "--log-level", level, "train-ncf",

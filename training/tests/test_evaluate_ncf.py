@@ -40,9 +40,9 @@ def test_full_metrics_exclude_training_positives():
     # user 0: items 0, 1 (0.9, 0.8) are training positives, left out -> target rank 0, not 2
     # user 1: items 0, 2 left out; 0.9 (item 4) beats the target 0.7 -> rank 1
     got = full_metrics(TABLE, EV, TRAIN_U, TRAIN_I, num_items=5, k=1)
-    assert got == pytest.approx({"full_hr@1": 0.5, "full_ndcg@1": 0.5})
+    assert got == pytest.approx({"full_recall@1": 0.5, "full_ndcg@1": 0.5})
     got = full_metrics(TABLE, EV, TRAIN_U, TRAIN_I, num_items=5, k=2)
-    assert got == pytest.approx({"full_hr@2": 1.0, "full_ndcg@2": (1 + 1 / math.log2(3)) / 2})
+    assert got == pytest.approx({"full_recall@2": 1.0, "full_ndcg@2": (1 + 1 / math.log2(3)) / 2})
 
 
 def test_popularity_metrics_hand_computed():
@@ -50,7 +50,7 @@ def test_popularity_metrics_hand_computed():
     # user 0: target item 3 (0) vs item 2 (1) and item 4 (0, later index) -> rank 2
     # user 1: target item 1 (1) vs items 3, 4 (0) -> rank 0; the full ranking agrees here
     got = popularity_metrics(EV, TRAIN_I, TRAIN_U, num_items=5, k=2)
-    assert got == pytest.approx({"hr@2": 0.5, "ndcg@2": 0.5, "full_hr@2": 0.5, "full_ndcg@2": 0.5})
+    assert got == pytest.approx({"hr@2": 0.5, "ndcg@2": 0.5, "full_recall@2": 0.5, "full_ndcg@2": 0.5})
     got = popularity_metrics(EV, TRAIN_I, TRAIN_U, num_items=5, k=3)
     assert got["hr@3"] == pytest.approx(1.0) and got["ndcg@3"] == pytest.approx(0.75)
 

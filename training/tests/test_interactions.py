@@ -123,30 +123,39 @@ def _pairs(n_users=5, per_user=4):
     return it.from_records(((f"r{n}", r) for n, r in enumerate(recs)), "test")
 
 
-def test_leave_one_out_holds_out_latest():
+def test_leave_one_out_holds_out_latest_for_test_and_second_latest_for_validation():
     data = _pairs()
     s = leave_one_out(data)
-    assert len(s.validation) == 5 and len(s.train) == 15
-    for row in s.validation:
-        mine = data.timestamps[data.users == data.users[row]]
-        assert data.timestamps[row] == mine.max()
-    assert not set(s.train) & set(s.validation)
+    assert s.sizes() == {"train": 10, "validation": 5, "test": 5}
+    for part, rank in (("test", 1), ("validation", 2)):
+        for row in getattr(s, part):
+            mine = np.sort(data.timestamps[data.users == data.users[row]])
+            assert data.timestamps[row] == mine[-rank]
+    for row in s.train:  # every training interaction is older than the user's held-out ones
+        mine = np.sort(data.timestamps[data.users == data.users[row]])
+        assert data.timestamps[row] < mine[-2]
+    assert len(set(s.train) | set(s.validation) | set(s.test)) == len(data)
 
 
-def test_leave_one_out_single_interaction_user():
+def test_leave_one_out_users_with_one_or_two_interactions():
     data = it.from_records(enumerate(GOOD), "test")  # "b" and "7" have one interaction
     with pytest.raises(TrainingError, match=r"2 user\(s\) have a single interaction \(b, 7\)"):
         leave_one_out(data)
     s = leave_one_out(data, single="train-only")
-    assert len(s.validation) == 1 and len(s.train) == 3
+    # "a" has two: the latest is test, the other trains; nobody has three: no validation
+    assert s.sizes() == {"train": 3, "validation": 0, "test": 1}
 
 
 def test_random_split_and_prepare(tmp_path):
     data = _pairs(10, 5)
-    s = random_split(data, 0.2, seed=3)
-    assert len(s.validation) == 10 and len(s.train) == 40
-    assert random_split(data, 0.2, seed=3).validation.tolist() == s.validation.tolist()
+    s = random_split(data, 0.1, 0.2, seed=3)
+    assert s.sizes() == {"train": 35, "validation": 5, "test": 10}
+    assert random_split(data, 0.1, 0.2, seed=3).test.tolist() == s.test.tolist()
+    assert len(set(s.train) | set(s.validation) | set(s.test)) == 50
     spec = write_prepared(data, s, tmp_path / "p", seed=3)
-    assert spec["train_interactions"] == 40 and spec["seed"] == 3
+    assert spec["train_interactions"] == 35 and spec["test_interactions"] == 10 and spec["seed"] == 3
     assert json.loads((tmp_path / "p" / "users.json").read_text()) == data.user_ids
-    assert len(it.load_json(tmp_path / "p" / "validation.jsonl")) == 10
+    assert len(it.load_json(tmp_path / "p" / "validation.jsonl")) == 5
+    assert len(it.load_json(tmp_path / "p" / "test.jsonl")) == 10
+    with pytest.raises(TrainingError, match="shares"):
+        random_split(data, 0.5, 0.5)

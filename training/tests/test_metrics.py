@@ -42,11 +42,11 @@ def test_full_ranking_excludes_training_items():
     targets = np.array([2, 0])
     # row 0: target 0.7 beaten by items 0,1 -> rank 2; with both excluded -> rank 0
     got = metrics.full_ranking(scores, targets, k=1)
-    assert got["full_hr@1"] == 0.0
+    assert got["full_recall@1"] == 0.0
     excl = np.array([[True, True, False, False], [False, True, False, False]])
     got = metrics.full_ranking(scores, targets, exclude=excl, k=1)
     # row 1: target 0.2 beaten by 0.3 and 0.4 -> rank 2
-    assert got["full_hr@1"] == pytest.approx(0.5)
+    assert got["full_recall@1"] == pytest.approx(0.5)
     assert got["full_ndcg@1"] == pytest.approx(0.5)
     got = metrics.full_ranking(scores, targets, exclude=excl, k=3)
     assert got["full_ndcg@3"] == pytest.approx((1.0 + 1 / math.log2(4)) / 2)

@@ -72,14 +72,24 @@ def test_bad_shapes_are_refused():
         NCF(NCFShape(3, 3, "mlp", layers=[7, 4]))
 
 
-def test_tiny_ncf_beats_popularity(trained):
+def test_tiny_ncf_beats_popularity_on_test(trained):
     m = trained.metrics
-    assert m["hr@10"] > m["popularity_hr@10"] + 0.05
-    assert m["ndcg@10"] > m["popularity_ndcg@10"]
-    assert m["full_hr@10"] > m["popularity_full_hr@10"]
-    assert [h["epoch"] for h in trained.history] == list(range(1, 9))
-    assert trained.history[trained.best_epoch - 1]["hr@10"] == m["hr@10"]
+    assert m["test_hr@10"] > m["popularity_test_hr@10"] + 0.05
+    assert m["test_ndcg@10"] > m["popularity_test_ndcg@10"]
+    assert m["test_full_ndcg@10"] > m["popularity_test_full_ndcg@10"]
+    assert m["validation_full_ndcg@10"] > m["popularity_validation_full_ndcg@10"]
     assert trained.history[-1]["loss"] < trained.history[0]["loss"]
+
+
+def test_kept_epoch_is_chosen_on_validation_not_test(trained):
+    hist = trained.history
+    assert [h["epoch"] for h in hist] == list(range(1, 9))
+    best = max(hist, key=lambda h: h["validation_full_ndcg@10"])
+    assert trained.best_epoch == best["epoch"]
+    assert trained.metrics["validation_full_ndcg@10"] == pytest.approx(best["validation_full_ndcg@10"], abs=1e-6)
+    assert not any(k.startswith("test_") for h in hist for k in h)  # test is never looked at per epoch
+    s = trained.split
+    assert not (set(s.train) & set(s.validation)) and not (set(s.validation) & set(s.test))
 
 
 def test_training_is_deterministic(data):

@@ -3,8 +3,10 @@ straightforward DataLoader NCF, all in one run on one split.
 
 ``python -m mlbundle_training.bench.ncf [--data ../shared/data] [--epochs 20]``
 
-Quality: leave-one-out by latest timestamp, each held-out item ranked against the same 99
-sampled negatives for every model (HR@10, NDCG@10, best epoch), plus full ranking. Peers:
+Quality (untuned settings; ``python -m mlbundle_training.cli compare`` is the tuned
+comparison): leave-one-out (latest interaction -> test, second latest -> validation), the
+epoch chosen on validation, each test item ranked against the same 99 sampled negatives
+for every model (HR@10, NDCG@10), plus full ranking (Recall@10, NDCG@10). Peers:
 popularity, and ``implicit`` ALS/BPR when importable (install it apart from the pinned
 venv: ``python -m pip install --target ~/.cache/mlbundle/bench-extra implicit``; this
 module adds that folder to ``sys.path``).
@@ -28,12 +30,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..ncf.evaluate import make_eval_set, popularity_metrics
+from ..ncf.evaluate import HeldOut, Popularity, evaluate
 from ..data.interactions import load_movielens
 from ..metrics import full_ranking, sampled_ranking
 from ..ncf.model import NCF, NCFShape
 from ..data.splits import leave_one_out
-from ..ncf.train import NCFConfig, train
+from ..ncf.train import Evaluation, NCFConfig, train
 
 
 def bench_extra_dir() -> Path:
@@ -86,8 +88,9 @@ def dataloader_epoch(model: NCF, ds: _PairsDataset, batch: int, lr: float) -> fl
 
 
 def implicit_peers(train_u: np.ndarray, train_i: np.ndarray, n_users: int, n_items: int,
-                   ev, seed: int) -> dict[str, dict[str, float]]:
+                   part: HeldOut, seed: int) -> dict[str, dict[str, float]]:
     """ALS and BPR from ``implicit`` on the same split and candidates (empty if absent)."""
+    ev = part.ev
     extra = bench_extra_dir()
     if extra.is_dir() and str(extra) not in sys.path:
         sys.path.append(str(extra))
@@ -111,7 +114,9 @@ def implicit_peers(train_u: np.ndarray, train_i: np.ndarray, n_users: int, n_ite
         pos = np.sum(uf[vu] * itf[vi], axis=1)
         neg = np.einsum("nd,ncd->nc", uf[vu], itf[ev.negatives.numpy()])
         scores = uf[vu] @ itf.T
-        mask = np.asarray(m[vu].todense(), dtype=bool)
+        known = sp.csr_matrix((np.ones(len(part.known_users), np.float32),
+                               (part.known_users, part.known_items)), shape=(n_users, n_items))
+        mask = np.asarray(known[vu].todense(), dtype=bool)
         out[name] = {**sampled_ranking(pos, neg, 10), **full_ranking(scores, vi, mask, 10),
                      "seconds": time.perf_counter() - t0}
     return out
@@ -144,26 +149,26 @@ def main(argv: list[str] | None = None) -> int:
     data = load_movielens(path)
     split = leave_one_out(data)
     tr_u, tr_i = data.users[split.train], data.items[split.train]
-    print(json.dumps({"data": data.summary(), "train": len(split.train), "test": len(split.validation)}))
+    print(json.dumps({"data": data.summary(), **split.sizes()}))
     rows = []
     if not args.skip_quality:
-        dev = torch.device("cpu")
-        ev = make_eval_set(data.users[split.validation], data.items[split.validation], data.users,
-                           data.items, data.num_items, dev, 99, seed=args.seed + 7919)
-        rows.append(("popularity", popularity_metrics(ev, tr_i, tr_u, data.num_items), ""))
+        evaluation = Evaluation.build(data, split, torch.device("cpu"), 99, args.seed)
+        rows.append(("popularity", evaluate(Popularity(tr_i, data.num_items), evaluation.test), ""))
         for variant in args.variants:
             cfg = NCFConfig(variant=variant, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                             seed=args.seed, device="cpu", progress=False,
                             packed_step=not args.autograd_step)
             t0 = time.perf_counter()
-            res = train(cfg, data)
-            rows.append((f"mlbundle {variant}", res.metrics,
+            res = train(cfg, data, evaluation)
+            test = {k[len("test_"):]: v for k, v in res.metrics.items() if k.startswith("test_")}
+            rows.append((f"mlbundle {variant}", test,
                          f"best epoch {res.best_epoch}/{args.epochs}, {time.perf_counter() - t0:.0f} s"))
-        for name, m in implicit_peers(tr_u, tr_i, data.num_users, data.num_items, ev, args.seed).items():
+        for name, m in implicit_peers(tr_u, tr_i, data.num_users, data.num_items, evaluation.test,
+                                      args.seed).items():
             rows.append((name, m, f"{m['seconds']:.1f} s"))
-        print("\n| model | HR@10 | NDCG@10 | full HR@10 | full NDCG@10 | notes |\n|---|---|---|---|---|---|")
+        print("\n| model | HR@10 | NDCG@10 | full Recall@10 | full NDCG@10 | notes |\n|---|---|---|---|---|---|")
         for name, m, note in rows:
-            print(f"| {name} | {m['hr@10']:.4f} | {m['ndcg@10']:.4f} | {m['full_hr@10']:.4f} | "
+            print(f"| {name} | {m['hr@10']:.4f} | {m['ndcg@10']:.4f} | {m['full_recall@10']:.4f} | "
                   f"{m['full_ndcg@10']:.4f} | {note} |")
     if not args.skip_throughput:
         throughput(data, tr_u, tr_i, args)

@@ -1,8 +1,11 @@
-"""NCF evaluation: sampled ranking (target vs 99 negatives) and full ranking over all items.
+"""Recommender evaluation: sampled ranking (target vs 99 negatives) and full ranking.
 
-Both protocols rank each validation interaction's item for its user. Sampled: against 99
-items that are no positive of that user (drawn once per run with a fixed seed, so epochs
-compare). Full: against every item except the user's training positives.
+Both protocols rank each held-out interaction's item for its user. Sampled: against 99
+items that are no positive of that user in any split (drawn once per run with a fixed
+seed, so epochs and models compare). Full: against every item except those the user
+interacted with in earlier parts of the split (training for validation; training and
+validation for test). Metrics: HR@K and NDCG@K (sampled), Recall@K and NDCG@K (full).
+:data:`PROTOCOL` is the sentence manifests carry.
 """
 
 from __future__ import annotations
@@ -13,6 +16,9 @@ import numpy as np
 import torch
 
 from .. import metrics
+from ..data.interactions import Interactions
+from ..data.splits import Split
+from ..errors import TrainingError
 from .negatives import make_generator, positive_keys, sample_negatives
 
 
@@ -56,7 +62,7 @@ def sampled_metrics(model: torch.nn.Module, ev: EvalSet, k: int = 10,
 def full_metrics(model: torch.nn.Module, ev: EvalSet, train_users: np.ndarray,
                  train_items: np.ndarray, num_items: int, k: int = 10,
                  max_rows: int = 10000, cells: int = 1 << 22, seed: int = 0) -> dict[str, float]:
-    """Full-ranking HR@k / NDCG@k, training positives excluded.
+    """Full-ranking Recall@k / NDCG@k, the given (training) positives excluded.
 
     At most ``max_rows`` validation rows (a seeded sample) keep big catalogues tractable.
     """
@@ -80,23 +86,73 @@ def full_metrics(model: torch.nn.Module, ev: EvalSet, train_users: np.ndarray,
         for r, user in enumerate(cu):
             mask[r, ti[starts[user]:starts[user + 1]]] = True
         got = metrics.full_ranking(scores, ci, mask, k)
-        hr += got[f"full_hr@{k}"] * len(cu)
+        hr += got[f"full_recall@{k}"] * len(cu)
         nd += got[f"full_ndcg@{k}"] * len(cu)
     n = max(1, len(rows))
-    return {f"full_hr@{k}": hr / n, f"full_ndcg@{k}": nd / n}
+    return {f"full_recall@{k}": hr / n, f"full_ndcg@{k}": nd / n}
+
+
+class Popularity(torch.nn.Module):
+    """The popularity baseline as a model: score = training interaction count.
+
+    A tiny item-index tie-break keeps ties from all counting against the target.
+    """
+
+    def __init__(self, train_items: np.ndarray, num_items: int):
+        super().__init__()
+        counts = np.bincount(train_items, minlength=num_items).astype(np.float64)
+        self.register_buffer("counts", torch.as_tensor(counts + np.linspace(0, 1e-6, num_items)))
+
+    def forward(self, user: torch.Tensor, item: torch.Tensor) -> torch.Tensor:
+        return self.counts.to(item.device)[item]
 
 
 def popularity_metrics(ev: EvalSet, train_items: np.ndarray, train_users: np.ndarray,
                        num_items: int, k: int = 10) -> dict[str, float]:
     """The popularity baseline (score = training interaction count) on the same protocol."""
-    counts = np.bincount(train_items, minlength=num_items).astype(np.float64)
-    # a tiny item-index tie-break keeps ties from all counting against the target
-    counts += np.linspace(0, 1e-6, num_items)
-
-    class _Pop(torch.nn.Module):
-        def forward(self, user: torch.Tensor, item: torch.Tensor) -> torch.Tensor:
-            return torch.as_tensor(counts, device=item.device)[item]
-
-    pop = _Pop()
+    pop = Popularity(train_items, num_items)
     return {**sampled_metrics(pop, ev, k),
             **full_metrics(pop, ev, train_users, train_items, num_items, k)}
+
+
+PROTOCOL = ("choose on validation, report on test; sampled: HR@{k} and NDCG@{k} of the held-out "
+            "item against {negatives} items the user never interacted with; full: Recall@{k} "
+            "and NDCG@{k} against every item the user did not interact with in earlier parts")
+
+
+@dataclass
+class HeldOut:
+    """One held-out part of a split (validation or test), ready to rank."""
+
+    name: str
+    ev: EvalSet
+    known_users: np.ndarray  # interactions of earlier parts: left out of the full ranking
+    known_items: np.ndarray
+    num_items: int
+
+
+def held_out(data: Interactions, split: Split, part: str, device: torch.device,
+             num_negatives: int = 99, seed: int = 0) -> HeldOut:
+    """The ``validation`` or ``test`` part of ``split`` with its fixed sampled negatives."""
+    rows = getattr(split, part)
+    if not len(rows):
+        raise TrainingError(f"{split.name} split: the {part} part is empty ({split.describe()}); "
+                            "more interactions per user are needed")
+    known = split.train if part == "validation" else np.concatenate([split.train, split.validation])
+    offset = {"validation": 7919, "test": 7927}[part]
+    ev = make_eval_set(data.users[rows], data.items[rows], data.users, data.items, data.num_items,
+                       device, num_negatives, seed=seed + offset)
+    return HeldOut(part, ev, data.users[known], data.items[known], data.num_items)
+
+
+def evaluate(model: torch.nn.Module, part: HeldOut, k: int = 10,
+             max_rows: int = 10000) -> dict[str, float]:
+    """Sampled HR/NDCG@k and full Recall/NDCG@k of ``model`` on one held-out part."""
+    return {**sampled_metrics(model, part.ev, k),
+            **full_metrics(model, part.ev, part.known_users, part.known_items, part.num_items,
+                           k, max_rows)}
+
+
+def prefixed(prefix: str, values: dict[str, float]) -> dict[str, float]:
+    """``{"hr@10": x}`` -> ``{"<prefix>_hr@10": x}``."""
+    return {f"{prefix}_{k}": v for k, v in values.items()}

@@ -205,17 +205,19 @@ def _check_score_all(d: Path, users: list[int], num_items: int, chunk: int = 1 <
 def export_checkpoint(model: NCF, data: Interactions, root: str | Path, version: str | None,
                       hyperparameters: dict[str, Any], metrics: dict[str, float],
                       data_summary: dict[str, Any] | None = None, created_at: str | None = None,
-                      revision: str | None = None) -> Path:
+                      revision: str | None = None,
+                      history: list[dict[str, Any]] | None = None) -> Path:
     """Write ``<root>/ncf/<version>/`` and its manifest (last); return the directory.
 
-    ``created_at``/``revision`` override the clock and git (reproducible fixtures).
+    ``created_at``/``revision`` override the clock and git (reproducible fixtures);
+    ``history`` (one record per epoch or iteration) is kept in model.pt for plots.
     """
     version = ckpt.validate_version(version or ckpt.default_version())
     d = ckpt.prepare_version_dir(root, "ncf", version)
     s: NCFShape = model.shape
     try:
         onnx_io = write_files(model, data, d, {"hyperparameters": hyperparameters,
-                                               "metrics": metrics})
+                                               "metrics": metrics, "history": history or []})
         section = {"variant": s.variant, "num_users": s.num_users, "num_items": s.num_items,
                    "user_ids_file": "users.json", "item_ids_file": "items.json",
                    "popular_file": "popular.json", "item_vectors_file": "item_vectors.f32",

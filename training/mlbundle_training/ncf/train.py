@@ -1,4 +1,5 @@
-"""NCF training: index batches over device tensors, fresh negatives each epoch, best epoch kept.
+"""NCF training: index batches over device tensors, fresh negatives each epoch, the epoch
+with the best validation metric kept, the test part scored once by that epoch.
 
 No DataLoader: the positives live on the training device as two index tensors; each epoch
 draws ``negatives`` per positive with :func:`negatives.sample_negatives`, shuffles all
@@ -27,12 +28,12 @@ import torch
 from tqdm import tqdm
 
 from ..errors import TrainingError
-from .evaluate import full_metrics, make_eval_set, popularity_metrics, sampled_metrics
 from ..data.interactions import Interactions
-from .model import NCF, NCFShape
-from .packed import PackedNCF, packed_epoch
-from .negatives import make_generator, positive_index, sample_negatives
 from ..data.splits import Split, make_split
+from .evaluate import PROTOCOL, HeldOut, Popularity, evaluate, held_out, prefixed
+from .model import NCF, NCFShape
+from .negatives import make_generator, positive_index, sample_negatives
+from .packed import PackedNCF, packed_epoch
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,8 @@ class NCFConfig:
     single_interaction: str = "error"
     eval_negatives: int = 99
     top_k: int = 10
+    select_metric: str = "full_ndcg@10"
+    epoch_eval_rows: int = 2000
     progress: bool = True
     log_every: int = 10
     packed_step: bool = True
@@ -64,13 +67,18 @@ class NCFConfig:
     def hyperparameters(self) -> dict[str, Any]:
         """The knobs that shape the model and training, for manifests."""
         keep = ("variant", "epochs", "batch_size", "lr", "factors", "layers", "negatives",
-                "seed", "split", "eval_negatives", "top_k")
+                "seed", "split", "eval_negatives", "top_k", "select_metric")
         return {k: v for k, v in asdict(self).items() if k in keep}
 
 
 @dataclass
 class NCFResult:
-    """What training produced: the best model, its metrics and the data it saw."""
+    """What training produced: the best model, its metrics and the data it saw.
+
+    ``metrics``: ``validation_*`` and ``test_*`` of the kept epoch and of the popularity
+    baseline (``popularity_validation_*``, ``popularity_test_*``); ``history``: one record
+    per epoch (loss, seconds, samples/s and the validation metrics it was chosen on).
+    """
 
     model: NCF
     config: NCFConfig
@@ -80,6 +88,7 @@ class NCFResult:
     history: list[dict[str, Any]]
     best_epoch: int
     samples_per_second: float
+    evaluation: Evaluation | None = None
 
 
 def pick_device(name: str) -> torch.device:
@@ -201,18 +210,61 @@ def _check_negatives_exist(data: Interactions) -> None:
                             "add items or drop those users")
 
 
-def train(cfg: NCFConfig, data: Interactions) -> NCFResult:
-    """Train on ``data`` with ``cfg``; returns the best epoch's model and metrics."""
+SELECT_METRICS = ("hr@{k}", "ndcg@{k}", "full_recall@{k}", "full_ndcg@{k}")
+
+
+@dataclass
+class Evaluation:
+    """A split with its validation and test parts ready to rank (shared by every model that
+    is trained and compared on it)."""
+
+    split: Split
+    validation: HeldOut
+    test: HeldOut
+
+    @classmethod
+    def build(cls, data: Interactions, split: Split, device: torch.device, negatives: int = 99,
+              seed: int = 0) -> "Evaluation":
+        """Validation and test parts of ``split`` with fixed sampled negatives."""
+        return cls(split, held_out(data, split, "validation", device, negatives, seed),
+                   held_out(data, split, "test", device, negatives, seed))
+
+    def popularity(self, data: Interactions, k: int = 10) -> dict[str, float]:
+        """``popularity_validation_*`` and ``popularity_test_*`` of the training counts."""
+        pop = Popularity(data.items[self.split.train], data.num_items)
+        return {**prefixed("popularity_validation", evaluate(pop, self.validation, k)),
+                **prefixed("popularity_test", evaluate(pop, self.test, k))}
+
+    def describe(self, k: int = 10) -> dict[str, Any]:
+        """The protocol for manifests: split, part sizes, how each part is ranked."""
+        return {"split": self.split.name, "parts": self.split.describe(), **self.split.sizes(),
+                "protocol": PROTOCOL.format(k=k, negatives=self.validation.ev.negatives.shape[1])}
+
+
+def check_config(cfg: NCFConfig) -> None:
+    """Raise TrainingError on knobs that cannot train."""
     if cfg.epochs < 1 or cfg.batch_size < 1 or cfg.negatives < 1 or cfg.lr <= 0 or cfg.log_every < 0:
         raise TrainingError("epochs, batch-size and negatives must be >= 1, lr > 0 and log-every >= 0")
+    allowed = [m.format(k=cfg.top_k) for m in SELECT_METRICS]
+    if cfg.select_metric not in allowed:
+        raise TrainingError(f"select-metric {cfg.select_metric!r}: want one of {', '.join(allowed)}")
+
+
+def train(cfg: NCFConfig, data: Interactions, evaluation: Evaluation | None = None) -> NCFResult:
+    """Train on the training part with ``cfg``; keep the epoch with the best validation
+    ``cfg.select_metric`` and score it once on test. ``evaluation`` (default: built from
+    ``cfg.split``) lets several runs share one split and its sampled negatives."""
+    check_config(cfg)
     device = pick_device(cfg.device)
     rank, world = _distributed(device)
     torch.manual_seed(cfg.seed)
     log.info("dataset %s", json.dumps(data.summary()))
-    split = make_split(data, cfg.split, cfg.seed, cfg.single_interaction)
-    _check_negatives_exist(data)
+    if evaluation is None:
+        split = make_split(data, cfg.split, cfg.seed, cfg.single_interaction)
+        _check_negatives_exist(data)
+        evaluation = Evaluation.build(data, split, device, cfg.eval_negatives, cfg.seed)
+    split = evaluation.split
     tr_u, tr_i = data.users[split.train], data.items[split.train]
-    va_u, va_i = data.users[split.validation], data.items[split.validation]
     shape = NCFShape(data.num_users, data.num_items, cfg.variant, cfg.factors, list(cfg.layers))
     try:
         model = NCF(shape).to(device)
@@ -227,11 +279,8 @@ def train(cfg: NCFConfig, data: Interactions) -> NCFResult:
     users_t = torch.as_tensor(tr_u, device=device)
     items_t = torch.as_tensor(tr_i, device=device)
     keys = positive_index(users_t, items_t, data.num_users, data.num_items)
-    ev = make_eval_set(va_u, va_i, data.users, data.items, data.num_items, device,
-                       cfg.eval_negatives, seed=cfg.seed + 7919)
     history: list[dict[str, Any]] = []
-    best: tuple[float, float] = (-1.0, -1.0)
-    best_state, best_epoch, rates = None, 0, []
+    best, best_state, best_epoch, rates = -1.0, None, 0, []
     for epoch in range(1, cfg.epochs + 1):
         t0 = time.perf_counter()
         triples = epoch_samples(users_t, items_t, keys, data.num_items, cfg.negatives,
@@ -245,26 +294,26 @@ def train(cfg: NCFConfig, data: Interactions) -> NCFResult:
         rates.append(n_samples * world / secs)
         if rank:
             continue
+        val = evaluate(model, evaluation.validation, cfg.top_k, cfg.epoch_eval_rows)
         rec = {"event": "epoch", "epoch": epoch, "loss": round(mean_loss, 6),
                "seconds": round(secs, 3), "samples_per_s": round(rates[-1], 1),
-               **{k: round(v, 6) for k, v in sampled_metrics(model, ev, cfg.top_k).items()}}
+               **{f"validation_{k}": round(v, 6) for k, v in val.items()}}
         history.append(rec)
         log.info(json.dumps(rec))
-        score = (rec[f"hr@{cfg.top_k}"], rec[f"ndcg@{cfg.top_k}"])
-        if score > best:
-            best, best_epoch = score, epoch
+        if val[cfg.select_metric] > best:
+            best, best_epoch = val[cfg.select_metric], epoch
             best_state = copy.deepcopy(model.state_dict())
     if best_state is not None:
         model.load_state_dict(best_state)
     model.eval()
-    final = {f"hr@{cfg.top_k}": best[0], f"ndcg@{cfg.top_k}": best[1]} if rank == 0 else {}
+    final: dict[str, float] = {}
     if rank == 0:
-        final.update(full_metrics(model, ev, tr_u, tr_i, data.num_items, cfg.top_k))
-        pop = popularity_metrics(ev, tr_i, tr_u, data.num_items, cfg.top_k)
-        final.update({f"popularity_{k}": v for k, v in pop.items()})
+        final.update(prefixed("validation", evaluate(model, evaluation.validation, cfg.top_k)))
+        final.update(prefixed("test", evaluate(model, evaluation.test, cfg.top_k)))
+        final.update(evaluation.popularity(data, cfg.top_k))
         log.info(json.dumps({"event": "best", "epoch": best_epoch, **final}))
     return NCFResult(model, cfg, data, split, final, history, best_epoch,
-                     float(np.median(rates)) if rates else 0.0)
+                     float(np.median(rates)) if rates else 0.0, evaluation)
 
 
 def run(cfg: NCFConfig, data: Interactions) -> Path | None:
@@ -276,5 +325,7 @@ def run(cfg: NCFConfig, data: Interactions) -> Path | None:
     if not result.metrics:
         return None
     extra = {"best_epoch": result.best_epoch, "samples_per_s": round(result.samples_per_second, 1)}
+    summary = {**data.summary(), "evaluation": result.evaluation.describe(cfg.top_k)}
     return export_checkpoint(result.model, data, cfg.output_dir, cfg.version,
-                             {**cfg.hyperparameters(), **extra}, result.metrics)
+                             {**cfg.hyperparameters(), **extra}, result.metrics, summary,
+                             history=result.history)
