@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/contentml/mlbundle/shared/bundle"
@@ -15,7 +16,10 @@ import (
 // invokeCmd runs one function on an event file and prints its answer as JSON.
 func invokeCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) != 2 {
-		return fmt.Errorf("invoke wants <function> <event.json>\n%s", usage)
+		return usageErrorf("invoke wants <function> <event.json>")
+	}
+	if fns := []string{bundle.Recommend, bundle.Classify, bundle.Ingest, bundle.Models, bundle.Reload}; !slices.Contains(fns, args[0]) {
+		return usageErrorf("invoke: unknown function %q", args[0])
 	}
 	raw, err := os.ReadFile(args[1])
 	if err != nil {

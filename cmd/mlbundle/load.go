@@ -23,7 +23,7 @@ const loadBatch = 500
 // loadCmd reads interactions (JSONL) into the configured store.
 func loadCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) != 1 {
-		return fmt.Errorf("load-interactions wants <file.jsonl>\n%s", usage)
+		return usageErrorf("load-interactions wants <file.jsonl>")
 	}
 	f, err := os.Open(args[0])
 	if err != nil {

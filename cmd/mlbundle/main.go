@@ -3,50 +3,86 @@
 //	mlbundle serve [-addr :8080]              every route on one HTTP server
 //	mlbundle invoke <function> <event.json>   one function on a SAM-shaped event
 //	mlbundle load-interactions <file.jsonl>   seed the interactions store
+//	mlbundle --version                        module and ONNX Runtime versions
 //
 // It reads the same environment as the Lambda functions (see shared/config): by
 // default the local models/ dir and the embedded SQLite store, or S3/DynamoDB when
 // MODELS_BUCKET, ACTIVE_TABLE and INTERACTIONS_TABLE are set.
+//
+// Exit status: 0 on success and for -h/--help, 2 for a usage error (unknown
+// command or flag, wrong arguments), 1 for any other failure.
 package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 )
 
 const usage = `usage:
   mlbundle serve [-addr :8080]
   mlbundle invoke <function> <event.json>   (functions: recommend, classify, ingest, models, reload)
-  mlbundle load-interactions <file.jsonl>`
+  mlbundle load-interactions <file.jsonl>
+  mlbundle --version                        module version and ONNX Runtime version (ONNXRUNTIME_LIB)
+  mlbundle -h | --help`
+
+// usageError is a command line the program cannot act on; it exits 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg + "\n" + usage }
+
+func usageErrorf(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:]); err != nil {
+	err := run(ctx, os.Args[1:], os.Stdout)
+	code := exitCode(err)
+	if code != 0 {
 		fmt.Fprintln(os.Stderr, "mlbundle:", err)
-		stop()
-		os.Exit(1)
+	}
+	stop()
+	os.Exit(code)
+}
+
+// exitCode maps run's result to the process's exit status.
+func exitCode(err error) int {
+	var ue usageError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ue):
+		return 2
+	default:
+		return 1
 	}
 }
 
-func run(ctx context.Context, args []string) error {
+func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("no command\n%s", usage)
+		return usageErrorf("no command")
 	}
 	switch args[0] {
 	case "serve":
-		return serve(ctx, args[1:])
+		return serve(ctx, args[1:], stdout)
 	case "invoke":
-		return invokeCmd(ctx, args[1:], os.Stdout)
+		return invokeCmd(ctx, args[1:], stdout)
 	case "load-interactions":
-		return loadCmd(ctx, args[1:], os.Stdout)
-	case "-h", "--help", "help":
-		fmt.Println(usage)
+		return loadCmd(ctx, args[1:], stdout)
+	case "-h", "--help", "-help", "help":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	case "--version", "-version", "version":
+		info, ok := debug.ReadBuildInfo()
+		fmt.Fprint(stdout, versionText(info, ok, os.Getenv("ONNXRUNTIME_LIB")))
 		return nil
 	default:
-		return fmt.Errorf("unknown command %q\n%s", args[0], usage)
+		return usageErrorf("unknown command %q", args[0])
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"time"
@@ -18,11 +19,21 @@ import (
 const shutdownGrace = 10 * time.Second
 
 // serve runs every HTTP route on one server until ctx ends.
-func serve(ctx context.Context, args []string) error {
+// -h prints the flags on stdout and returns flag.ErrHelp.
+func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are reported once, by main
 	addr := fs.String("addr", ":8080", "listen address")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(stdout, "usage: mlbundle serve [flags]: every route on one HTTP server")
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
 		return err
+	} else if err != nil {
+		return usageErrorf("serve: %v", err)
+	}
+	if fs.NArg() > 0 {
+		return usageErrorf("serve takes no arguments, got %q", fs.Args())
 	}
 	cfg, err := config.FromEnv()
 	if err != nil {
