@@ -174,7 +174,7 @@ func TestIAMServingLeastPrivilege(t *testing.T) {
 	want := map[string]struct{ bucket, pointer, interactions, popularity rw }{
 		"recommend": {r, r, r, r},
 		"classify":  {r, r, no, no},
-		"ingest":    {no, no, w, w},
+		"ingest":    {no, no, rwx, w}, // reads a user's keys to delete them
 		"models":    {r, r, no, no},
 		"reload":    {r, rwx, no, no},
 	}
@@ -213,6 +213,40 @@ func TestIAMServingLeastPrivilege(t *testing.T) {
 	g := grantsOn(stmts[logicalID(f.stacks.Serving.Functions["recommend"].Role())], logicalID(st.Popularity))
 	if !strings.Contains(strings.Join(g.resources, " "), "/index/*") {
 		t.Errorf("recommend cannot query the popularity index: %v", g.resources)
+	}
+}
+
+func TestIAMOnlyUserDeletionDeletes(t *testing.T) {
+	// GIVEN every serving role
+	f := getFixture(t)
+	st := f.stacks.Storage
+	stmts := f.policyStatements(ServingStackName)
+	ingest := logicalID(f.stacks.Serving.Functions["ingest"].Role())
+	var found bool
+	for role, list := range stmts {
+		for _, s := range list {
+			for _, a := range strs(s["Action"]) {
+				if !strings.HasPrefix(a, "dynamodb:Delete") && !strings.HasPrefix(a, "dynamodb:PartiQLDelete") {
+					continue
+				}
+				// THEN only the ingest function (which serves the deletion route) may
+				// delete, only DeleteItem, and only popularity-table records
+				onPopularity := refersTo(s["Resource"], logicalID(st.Popularity)) &&
+					!refersTo(s["Resource"], logicalID(st.Interactions)) && !refersTo(s["Resource"], logicalID(st.Models))
+				if role != ingest || a != "dynamodb:DeleteItem" || !onPopularity {
+					t.Errorf("%s may %s on %s", role, a, jsonString(s["Resource"]))
+				}
+				found = true
+			}
+		}
+	}
+	if !found {
+		t.Error("no role may delete: user deletion cannot take users out of popularity")
+	}
+	// AND ingest may query the interactions table itself (the user's keys), not an index
+	g := grantsOn(stmts[ingest], logicalID(st.Interactions))
+	if !g.read || strings.Contains(strings.Join(g.resources, " "), "/index/") {
+		t.Errorf("ingest on interactions: read %v, resources %v", g.read, g.resources)
 	}
 }
 

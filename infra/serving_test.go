@@ -137,6 +137,7 @@ func TestServingAPI(t *testing.T) {
 		"POST /v1/scores":                         "recommend",
 		"POST /v1/classify":                       "classify",
 		"POST /v1/interactions":                   "ingest",
+		"DELETE /v1/users/{user_id}/interactions": "ingest",
 		"GET /v1/models":                          "models",
 		"GET /healthz":                            "models",
 	}

@@ -27,7 +27,10 @@ type function struct {
 	pointer      access        // the active-model pointer table
 	interactions access
 	popularity   access
-	routes       []route
+	// forgets deletes users' data (DELETE /v1/users/{user_id}/interactions): it reads a
+	// user's interaction keys and deletes popularity-table records, on top of its access.
+	forgets bool
+	routes  []route
 }
 
 // route is one HTTP API route; public routes skip the authorizer.
@@ -55,8 +58,11 @@ var functions = []function{
 	},
 	{
 		name: "ingest", memoryMB: 256, timeout: 5 * time.Second, p99: 500 * time.Millisecond,
-		interactions: write, popularity: write,
-		routes: []route{{method: "POST", path: "/v1/interactions"}},
+		interactions: write, popularity: write, forgets: true,
+		routes: []route{
+			{method: "POST", path: "/v1/interactions"},
+			{method: "DELETE", path: "/v1/users/{user_id}/interactions"},
+		},
 	},
 	{
 		name: "models", memoryMB: 256, timeout: 5 * time.Second, p99: 500 * time.Millisecond,

@@ -135,10 +135,17 @@ func grant(fn awslambda.Function, f function, props *StackProps) {
 	grantTable(fn, props.Models, f.pointer)
 	grantTable(fn, props.Interactions, f.interactions)
 	grantTable(fn, props.Popularity, f.popularity)
+	if f.forgets {
+		// Deleting a user: Query the user's interaction keys (the items themselves go by
+		// BatchWriteItem, a write already granted), DeleteItem the user's popularity
+		// markers. Nothing else may delete.
+		props.Interactions.Grant(fn, jsii.String("dynamodb:Query"))
+		props.Popularity.Grant(fn, jsii.String("dynamodb:DeleteItem"))
+	}
 }
 
 // Item-level DynamoDB actions the serving code uses: reads by key or query (never a
-// scan), and writes that add or update items (never a delete).
+// scan), and writes that add or update items (deletes only where a function forgets).
 var (
 	readActions  = []string{"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:DescribeTable"}
 	writeActions = []string{"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem", "dynamodb:DescribeTable"}

@@ -40,8 +40,8 @@ func TestRoutersPerFunction(t *testing.T) {
 		{[]string{Models}, []string{"GET /healthz", "GET /v1/models"}},
 		{[]string{Recommend}, []string{"GET /v1/items/{item_id}/similar", "GET /v1/users/{user_id}/recommendations",
 			"POST /v1/recommendations", "POST /v1/scores"}},
-		{[]string{Classify, Ingest}, []string{"POST /v1/classify", "POST /v1/interactions"}},
-		{nil, []string{"GET /healthz", "GET /v1/items/{item_id}/similar", "GET /v1/models", "GET /v1/users/{user_id}/recommendations",
+		{[]string{Classify, Ingest}, []string{"DELETE /v1/users/{user_id}/interactions", "POST /v1/classify", "POST /v1/interactions"}},
+		{nil, []string{"DELETE /v1/users/{user_id}/interactions", "GET /healthz", "GET /v1/items/{item_id}/similar", "GET /v1/models", "GET /v1/users/{user_id}/recommendations",
 			"POST /v1/classify", "POST /v1/interactions", "POST /v1/recommendations", "POST /v1/scores"}},
 	}
 	for _, tc := range tests {

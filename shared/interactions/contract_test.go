@@ -102,6 +102,7 @@ func runContract(t *testing.T, open func(t *testing.T) Store) {
 		}
 	})
 	t.Run("validation", func(t *testing.T) { runValidation(t, open(t)) })
+	runDeleteContract(t, open)
 	t.Run("whole history of 10000", func(t *testing.T) {
 		s := open(t)
 		// 9700 events over 300 repeated items, then 300 items seen once, only in the

@@ -21,6 +21,8 @@ type DynamoAPI interface {
 	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 	BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
 	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
+	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 }
 
 var _ Store = (*DynamoStore)(nil)
@@ -80,15 +82,20 @@ func interactionKey(userID, sk string) map[string]types.AttributeValue {
 	}
 }
 
-// write stores the interactions 25 at a time, retrying unprocessed items with backoff.
+// write stores the interactions.
 func (s *DynamoStore) write(ctx context.Context, in []Interaction) error {
-	for start := 0; start < len(in); start += 25 {
-		chunk := in[start:min(start+25, len(in))]
-		reqs := make([]types.WriteRequest, len(chunk))
-		for i, x := range chunk {
-			reqs[i] = types.WriteRequest{PutRequest: &types.PutRequest{Item: interactionItem(x)}}
-		}
-		pending := map[string][]types.WriteRequest{s.interactions: reqs}
+	reqs := make([]types.WriteRequest, len(in))
+	for i, x := range in {
+		reqs[i] = types.WriteRequest{PutRequest: &types.PutRequest{Item: interactionItem(x)}}
+	}
+	return s.batchWrite(ctx, reqs)
+}
+
+// batchWrite sends write requests on the interactions table 25 at a time, retrying
+// unprocessed items with backoff.
+func (s *DynamoStore) batchWrite(ctx context.Context, reqs []types.WriteRequest) error {
+	for start := 0; start < len(reqs); start += 25 {
+		pending := map[string][]types.WriteRequest{s.interactions: reqs[start:min(start+25, len(reqs))]}
 		for attempt := 0; len(pending) > 0; attempt++ {
 			if err := s.wait(ctx, attempt); err != nil {
 				return err

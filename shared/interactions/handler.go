@@ -31,9 +31,10 @@ type Handler struct {
 // NewHandler returns the ingest handler over store.
 func NewHandler(store Store) *Handler { return &Handler{store: store, now: time.Now} }
 
-// Register mounts POST /v1/interactions on rt.
+// Register mounts POST /v1/interactions and DELETE /v1/users/{user_id}/interactions on rt.
 func (h *Handler) Register(rt *api.Router) {
 	rt.Handle(http.MethodPost, "/v1/interactions", h.Ingest)
+	rt.Handle(http.MethodDelete, "/v1/users/{user_id}/interactions", h.DeleteUser)
 }
 
 type ingestRequest struct {
@@ -98,6 +99,33 @@ func (h *Handler) Ingest(ctx context.Context, r *api.Request) (*api.Response, er
 		return nil, apiError(err)
 	}
 	return api.JSON(http.StatusOK, IngestResult{Accepted: len(batch)}), nil
+}
+
+// DeleteResult is the answer of DELETE /v1/users/{user_id}/interactions.
+type DeleteResult struct {
+	UserID string `json:"user_id"`
+	// Deleted counts the interactions removed (0 when the user had none).
+	Deleted int `json:"deleted"`
+}
+
+// DeleteUser handles DELETE /v1/users/{user_id}/interactions: it removes every stored
+// interaction of the user and the user's share of item popularity, and marks the user
+// forgotten, so that recommend answers as for a new user until a model trained without
+// them serves.
+func (h *Handler) DeleteUser(ctx context.Context, r *api.Request) (*api.Response, error) {
+	userID := r.PathParams["user_id"]
+	if msg := CheckID(userID); msg != "" {
+		return nil, api.Invalidf("user_id %s", msg)
+	}
+	if err := api.AuthorizeUser(r, userID); err != nil {
+		return nil, err
+	}
+	n, err := h.store.DeleteUser(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	api.Logger(ctx).Info("user forgotten", "event", "user_deleted", "user_id", userID, "interactions", n)
+	return api.JSON(http.StatusOK, DeleteResult{UserID: userID, Deleted: n}), nil
 }
 
 func apiError(err error) error {

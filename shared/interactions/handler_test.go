@@ -106,3 +106,39 @@ func TestIngestWithoutTimestampsDedupesWithinWindow(t *testing.T) {
 		t.Errorf("popularity = %v, want x counted for one user", top)
 	}
 }
+
+func TestDeleteUserRoute(t *testing.T) {
+	rt, s := ingestRouter(t)
+	if code, out := post(t, rt, `{"interactions":[{"user_id":"u1","item_id":"a","timestamp":"2026-03-01T12:00:00Z"}]}`); code != 200 {
+		t.Fatalf("ingest: %d %v", code, out)
+	}
+	del := func(path string) (int, map[string]any) {
+		w := httptest.NewRecorder()
+		rt.ServeHTTP(w, httptest.NewRequest("DELETE", path, nil))
+		var out map[string]any
+		if err := json.Unmarshal(w.Body.Bytes(), &out); err != nil {
+			t.Fatalf("body %q: %v", w.Body.String(), err)
+		}
+		return w.Code, out
+	}
+	for _, tc := range []struct {
+		path   string
+		status int
+		want   string
+	}{
+		{"/v1/users/%20/interactions", 400, "user_id must not be empty"},
+		{"/v1/users/a%01b/interactions", 400, "user_id must not contain control characters"},
+		{"/v1/users/" + strings.Repeat("x", MaxIDBytes+1) + "/interactions", 400, "at most 256 bytes"},
+		{"/v1/users/u1/interactions", 200, `"deleted":1`},
+		{"/v1/users/u1/interactions", 200, `"deleted":0`},
+	} {
+		code, out := del(tc.path)
+		raw, _ := json.Marshal(out)
+		if code != tc.status || !strings.Contains(string(raw), tc.want) {
+			t.Errorf("DELETE %s: %d %s, want %d with %s", tc.path, code, raw, tc.status, tc.want)
+		}
+	}
+	if seen, _ := s.Seen(context.Background(), "u1"); len(seen) != 0 {
+		t.Errorf("seen after delete: %v", seen)
+	}
+}

@@ -50,6 +50,15 @@ type Store interface {
 	Recent(ctx context.Context, userID string, limit int) ([]Interaction, error)
 	// TopItems returns the n items with the most distinct users, most first.
 	TopItems(ctx context.Context, n int) ([]ItemCount, error)
+	// DeleteUser records that the user was forgotten (see Forgotten), removes every
+	// stored interaction of the user and takes the user out of the popularity of each
+	// item they counted for; it returns how many interactions it removed. Deleting a user
+	// without interactions removes nothing and is no error.
+	DeleteUser(ctx context.Context, userID string) (int, error)
+	// Forgotten reports when the user's data was last deleted (ok false: never). A model
+	// trained before that instant still carries what it learnt of the user, so serving
+	// treats the user as unknown to it.
+	Forgotten(ctx context.Context, userID string) (at time.Time, ok bool, err error)
 }
 
 // ValidationError names the interaction (by index in the batch) and the field at fault.

@@ -43,6 +43,10 @@ CREATE TABLE IF NOT EXISTS item_users (
 	item_id TEXT NOT NULL,
 	user_id TEXT NOT NULL,
 	PRIMARY KEY (item_id, user_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS forgotten (
+	user_id TEXT PRIMARY KEY,
+	at      TEXT NOT NULL
 ) WITHOUT ROWID;`
 
 // sqliteVersion is the schema's user_version. Version 1 counts popularity by distinct

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"time"
 
 	"github.com/contentml/mlbundle/shared/checkpoint"
 	"github.com/contentml/mlbundle/shared/onnx"
@@ -22,6 +23,7 @@ type Popular struct {
 // Model is a loaded ncf checkpoint.
 type Model struct {
 	version  string
+	created  time.Time
 	users    ids
 	items    ids
 	popular  []Popular
@@ -33,6 +35,9 @@ type Model struct {
 
 // Version is the checkpoint version.
 func (m *Model) Version() string { return m.version }
+
+// CreatedAt is when the checkpoint was trained (the manifest's created_at).
+func (m *Model) CreatedAt() time.Time { return m.created }
 
 // NumItems is the number of items the model scores.
 func (m *Model) NumItems() int { return len(m.items.list) }
@@ -85,7 +90,7 @@ func Load(ctx context.Context, man *checkpoint.Manifest, dir string, opts onnx.O
 		return nil, fmt.Errorf("load ncf %s: manifest kind is %q", dir, man.Kind)
 	}
 	sec := man.NCF
-	m := &Model{version: man.Version}
+	m := &Model{version: man.Version, created: man.CreatedAt}
 	var err error
 	if m.users, err = readIDs(dir, sec.UserIDsFile, sec.NumUsers); err != nil {
 		return nil, fmt.Errorf("load ncf %s: users: %w", dir, err)

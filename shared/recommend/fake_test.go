@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/contentml/mlbundle/shared/interactions"
 	"github.com/contentml/mlbundle/shared/modelstore"
@@ -13,6 +14,7 @@ import (
 // fakeModel is a hand-written Model: user u gives item j the logit logits[u][j].
 type fakeModel struct {
 	version string
+	created time.Time
 	users   []string
 	items   []string
 	logits  [][]float32
@@ -21,8 +23,9 @@ type fakeModel struct {
 	failAll error // returned by ScoreAll when set
 }
 
-func (m *fakeModel) Version() string { return m.version }
-func (m *fakeModel) NumItems() int   { return len(m.items) }
+func (m *fakeModel) Version() string      { return m.version }
+func (m *fakeModel) CreatedAt() time.Time { return m.created }
+func (m *fakeModel) NumItems() int        { return len(m.items) }
 func (m *fakeModel) UserIndex(id string) (int, bool) {
 	for i, u := range m.users {
 		if u == id {
@@ -77,10 +80,11 @@ func (f *fixedModels) Acquire(context.Context) (Model, func(), error) {
 
 // memStore is an in-memory Store with injectable failures.
 type memStore struct {
-	seen    map[string]map[string]struct{}
-	top     []interactions.ItemCount
-	seenErr error
-	topErr  error
+	seen      map[string]map[string]struct{}
+	forgotten map[string]time.Time
+	top       []interactions.ItemCount
+	seenErr   error
+	topErr    error
 }
 
 func (s *memStore) Seen(_ context.Context, user string) (map[string]struct{}, error) {
@@ -99,6 +103,11 @@ func (s *memStore) TopItems(_ context.Context, n int) ([]interactions.ItemCount,
 		return nil, s.topErr
 	}
 	return s.top[:min(n, len(s.top))], nil
+}
+
+func (s *memStore) Forgotten(_ context.Context, user string) (time.Time, bool, error) {
+	at, ok := s.forgotten[user]
+	return at, ok, nil
 }
 
 func set(ids ...string) map[string]struct{} {

@@ -57,10 +57,11 @@ func (s *Service) RecommendQuery(ctx context.Context, q Query) (*Result, error) 
 // q.Offset+q.K eligible items exist.
 func (s *Service) recommend(ctx context.Context, m Model, q Query) (*Result, error) {
 	u, modelUser := m.UserIndex(q.UserID)
-	scores, seen, err := s.scoreAndRead(ctx, m, q.UserID, u, modelUser)
+	scores, seen, forgotten, err := s.scoreAndRead(ctx, m, q.UserID, u, modelUser)
 	if err != nil {
 		return nil, err
 	}
+	modelUser = modelUser && !forgotten
 	res := &Result{UserID: q.UserID, ModelVersion: m.Version(), Offset: q.Offset}
 	f := newFilter(m, q, seen)
 	if modelUser {
@@ -83,11 +84,13 @@ func (s *Service) recommend(ctx context.Context, m Model, q Query) (*Result, err
 }
 
 // scoreAndRead scores every item for a user the model knows (scores nil otherwise) and
-// reads the user's history, one after the other or, with OverlapReads, at once.
-func (s *Service) scoreAndRead(ctx context.Context, m Model, userID string, u int, modelUser bool) ([]float32, map[string]struct{}, error) {
+// reads the user's history, one after the other or, with OverlapReads, at once. For a
+// user the model knows it also reports whether the user was forgotten after the model
+// was trained: the model then still knows them, but must not use what it knows.
+func (s *Service) scoreAndRead(ctx context.Context, m Model, userID string, u int, modelUser bool) ([]float32, map[string]struct{}, bool, error) {
 	if !modelUser {
 		seen, err := s.seen(ctx, userID)
-		return nil, seen, err
+		return nil, seen, false, err
 	}
 	var scores []float32
 	scored := make(chan error, 1)
@@ -104,7 +107,20 @@ func (s *Service) scoreAndRead(ctx context.Context, m Model, userID string, u in
 		score()
 	}
 	seen, err := s.seen(ctx, userID)
-	return scores, seen, errors.Join(<-scored, err)
+	forgotten, ferr := s.forgottenSince(ctx, m, userID)
+	return scores, seen, forgotten, errors.Join(<-scored, err, ferr)
+}
+
+// forgottenSince reports whether the user's data was deleted after m was trained.
+func (s *Service) forgottenSince(ctx context.Context, m Model, userID string) (bool, error) {
+	if s.store == nil {
+		return false, nil
+	}
+	at, ok, err := s.store.Forgotten(ctx, userID)
+	if err != nil {
+		return false, fmt.Errorf("recommend for %q: %w", userID, err)
+	}
+	return ok && !at.Before(m.CreatedAt()), nil
 }
 
 // coldStart logs and counts a call for a user the model does not know.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/contentml/mlbundle/shared/interactions"
 	"github.com/contentml/mlbundle/shared/metrics"
@@ -31,6 +32,7 @@ var ErrInvalidInput = errors.New("invalid input")
 // Model is what the service needs of a loaded checkpoint; *ncf.Model provides it.
 type Model interface {
 	Version() string
+	CreatedAt() time.Time
 	NumItems() int
 	UserIndex(id string) (int, bool)
 	ItemIndex(id string) (int, bool)
@@ -52,6 +54,7 @@ type Models interface {
 type Store interface {
 	Seen(ctx context.Context, userID string) (map[string]struct{}, error)
 	TopItems(ctx context.Context, n int) ([]interactions.ItemCount, error)
+	Forgotten(ctx context.Context, userID string) (time.Time, bool, error)
 }
 
 // Service recommends and scores items. It is safe for concurrent use.
