@@ -126,7 +126,7 @@ func TestDeleteUserRoute(t *testing.T) {
 		status int
 		want   string
 	}{
-		{"/v1/users/%20/interactions", 400, "user_id must not be empty"},
+		{"/v1/users/%20/interactions", 400, "user_id must not start or end with white space"},
 		{"/v1/users/a%01b/interactions", 400, "user_id must not contain control characters"},
 		{"/v1/users/" + strings.Repeat("x", MaxIDBytes+1) + "/interactions", 400, "at most 256 bytes"},
 		{"/v1/users/u1/interactions", 200, `"deleted":1`},
