@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/contentml/mlbundle/shared/api"
@@ -96,6 +97,15 @@ func (h *Handler) Classify(ctx context.Context, r *api.Request) (*api.Response, 
 	return api.JSON(http.StatusOK, Response{ModelVersion: m.Version(), Results: results}), nil
 }
 
+// readable reports whether r is something the model reads: a letter, digit, punctuation
+// mark or symbol. A text without one (only white space, control characters such as NUL,
+// invisible format characters such as U+200B, or U+FFFD, which JSON decoding leaves of a
+// lone surrogate) gives the model nothing and is refused like an empty one.
+func readable(r rune) bool {
+	return r != utf8.RuneError &&
+		(unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.IsPunct(r) || unicode.IsSymbol(r))
+}
+
 // texts checks the text fields and returns the texts to classify.
 func (req *request) texts() ([]string, error) {
 	var texts []string
@@ -125,8 +135,8 @@ func (req *request) texts() ([]string, error) {
 			return nil, api.TooLarge(fmt.Sprintf("%s is %d bytes; the limit is %d", name, len(t), MaxTextBytes))
 		case !utf8.ValidString(t):
 			return nil, api.Invalidf("%s is not valid UTF-8", name)
-		case strings.TrimSpace(t) == "":
-			return nil, api.Invalidf("%s is empty or only whitespace", name)
+		case strings.IndexFunc(t, readable) < 0:
+			return nil, api.Invalidf("%s is empty or only whitespace, control or invisible characters", name)
 		}
 	}
 	return texts, nil

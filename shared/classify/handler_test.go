@@ -179,13 +179,17 @@ func TestHandlerLimits(t *testing.T) {
 		{"text over the byte limit", body(map[string]any{"text": strings.Repeat("a", MaxTextBytes+1)}), 413, "text is 16385 bytes"},
 		{"empty texts", `{"texts": []}`, 400, "texts\\\" is empty"},
 		{"whitespace text in batch", `{"texts": ["oil", " \n\t"]}`, 400, "texts[1] is empty"},
+		{"only NUL", `{"text": "\u0000\u0000"}`, 400, "text is empty"},
+		{"only control characters", `{"texts": ["oil", "\u0001\u007f\u0085\u001b"]}`, 400, "texts[1] is empty"},
+		{"only zero-width characters", `{"text": "\u200b\u200c\u200d\u2060\ufeff"}`, 400, "text is empty"},
+		// JSON decoding turns a lone surrogate into U+FFFD, which the tokenizer drops
+		{"only a lone surrogate", `{"text": "\ud800"}`, 400, "text is empty"},
+		{"one letter among invisible characters", `{"text": "\u200bx\u0000"}`, 200, ""},
 		{"wrong element type", `{"texts": ["oil", 3]}`, 400, "texts"},
 		{"no text", `{"top_k": 1}`, 400, "is required"},
 		{"null text", `{"text": null}`, 400, "is required"},
 		{"fractional top_k", `{"text": "oil", "top_k": 1.5}`, 400, "top_k"},
 		{"negative threshold", `{"text": "oil", "threshold": -0.1}`, 400, "threshold"},
-		// JSON decoding turns a lone surrogate into U+FFFD, which the tokenizer drops
-		{"lone surrogate escape", `{"text": "\ud800"}`, 200, `"labels":[]`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -18,6 +18,7 @@ const (
 	ReloadIgnored    = "ReloadIgnored"    // an event for a key that is not a manifest
 	ModelLoadMillis  = "ModelLoadMillis"  // time to download, verify and load a checkpoint
 	ModelUnavailable = "ModelUnavailable" // a request answered 503 because no model serves
+	PointerCorrupt   = "PointerCorrupt"   // reload found an unreadable active pointer and replaces it
 )
 
 // Unit is a CloudWatch metric unit.

@@ -15,6 +15,11 @@ import (
 	"github.com/contentml/mlbundle/shared/checkpoint"
 )
 
+// ErrCorruptPointer marks a pointer that exists but cannot be read as one (not JSON,
+// another kind, an invalid version or time). Readers treat it as "no valid pointer":
+// serving keeps its current model or answers 503, and Promote replaces it.
+var ErrCorruptPointer = errors.New("corrupt active pointer")
+
 // ErrStale is returned by Promote when the pointer already names a version
 // created later than the one offered.
 var ErrStale = errors.New("stale version")
@@ -78,18 +83,18 @@ func (p *LocalPointer) Get(ctx context.Context, kind checkpoint.Kind) (checkpoin
 	}
 	var a checkpoint.Active
 	if err := json.Unmarshal(data, &a); err != nil {
-		return checkpoint.Active{}, fmt.Errorf("active pointer %s: %w", name, err)
+		return checkpoint.Active{}, fmt.Errorf("active pointer %s: %w: %w", name, ErrCorruptPointer, err)
 	}
 	if a.Kind != kind {
-		return checkpoint.Active{}, fmt.Errorf("active pointer %s names kind %q", name, a.Kind)
+		return checkpoint.Active{}, fmt.Errorf("active pointer %s names kind %q: %w", name, a.Kind, ErrCorruptPointer)
 	}
 	if err := checkActive(a); err != nil {
-		return checkpoint.Active{}, fmt.Errorf("active pointer %s: %w", name, err)
+		return checkpoint.Active{}, fmt.Errorf("active pointer %s: %w: %w", name, ErrCorruptPointer, err)
 	}
 	return a, nil
 }
 
-// Promote replaces <root>/<kind>/ACTIVE when a is newer.
+// Promote replaces <root>/<kind>/ACTIVE when a is newer, or when the file is corrupt.
 func (p *LocalPointer) Promote(ctx context.Context, a checkpoint.Active) error {
 	return p.write(ctx, a, func(cur checkpoint.Active, found bool) bool { return !found || newer(a, cur) })
 }
@@ -117,7 +122,7 @@ func (p *LocalPointer) write(ctx context.Context, a checkpoint.Active, allow fun
 	}
 	defer unlock()
 	cur, err := p.Get(ctx, a.Kind)
-	if err != nil && !errors.Is(err, ErrNotFound) {
+	if err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrCorruptPointer) {
 		return fmt.Errorf("promote %s/%s: %w", a.Kind, a.Version, err)
 	}
 	if !allow(cur, err == nil) {

@@ -117,6 +117,11 @@ func (h *Handler) promote(ctx context.Context, kind checkpoint.Kind, version str
 		return err
 	}
 	cur, err := h.Pointer.Get(ctx, kind)
+	if errors.Is(err, modelstore.ErrCorruptPointer) {
+		h.logger().ErrorContext(ctx, "reload: the active pointer is corrupt; promoting this version replaces it",
+			"kind", kind, "candidate", version, "error", err.Error())
+		h.count(metrics.PointerCorrupt, Result{Kind: kind, Version: version})
+	}
 	older := err == nil && cur.CreatedAt.After(m.CreatedAt)
 	if older {
 		verr := h.check(ctx, kind, cur.Version)
