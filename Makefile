@@ -38,7 +38,7 @@ train:           ## train both models on synthetic data into models/ (see traini
 fixtures:        ## regenerate the small committed test checkpoints under testdata/checkpoints
 	$(PY) training/scripts/make_fixtures.py --out testdata/checkpoints
 
-bench:           ## benchmarks (see docs/benchmarks.md); real data from ../shared/data when present
+bench:           ## benchmark suite beside its peers, checked against bench/thresholds.json; writes docs/ML_BENCHMARKS.md
 	./scripts/bench.sh
 
 synth:           ## cdk synth, offline

@@ -1,72 +1,153 @@
 #!/usr/bin/env bash
-# Runs the benchmarks and prints where their numbers go.
+# The benchmark suite (docs/ML_BENCHMARKS.md): quality and latency beside peers in one
+# run, every number checked against bench/thresholds.json, the report generated from the
+# raw results.
 #
-#   scripts/bench.sh              go, python and coldstart below (the CPU benchmarks)
-#   scripts/bench.sh go [REGEX]   Go testing.B over ./shared/... (REGEX selects, default all;
-#                                 BENCHTIME default 2s, BENCHCOUNT default 1)
-#   scripts/bench.sh python       every training/bench/*.py except gpu_*.py, run from the repo
-#                                 root with the training venv and no arguments
-#   scripts/bench.sh gpu          training/bench/gpu_*.py (on a CUDA machine; they skip or
-#                                 fail clearly without one)
-#   scripts/bench.sh coldstart    process start -> first answer and peak RSS, checkpoints
-#                                 in moto S3 (scripts/bench_coldstart.py; RUNS, default 5)
+#   scripts/bench.sh              = all: data, go, python, coldstart, report (make bench);
+#                                   exits 1 when any benchmark is worse than its threshold
+#   scripts/bench.sh fast         reduced run on the committed fixtures (inside make test):
+#                                   every benchmark's code path, the correctness thresholds,
+#                                   and a report written to $BENCH_OUT/fast (not docs/)
+#   scripts/bench.sh data         held-back splits of ../shared/data into $MLBUNDLE_CACHE/bench-data
+#   scripts/bench.sh models [ncf|classifier]
+#                                 train the benchmark checkpoints (bench/models.json) on the
+#                                   training parts and publish them to the model store
+#                                   (not activated); the classifier takes the longest
+#   scripts/bench.sh go [REGEX]   the Go benchmarks (REGEX selects; default: the suite's)
+#   scripts/bench.sh python       the Python benchmarks (bench/mlbench) and peers
+#   scripts/bench.sh coldstart    cold start of each function (scripts/bench_coldstart.py)
+#   scripts/bench.sh report       docs/ML_BENCHMARKS.md + docs/bench/*.png from $BENCH_RESULTS
+#   scripts/bench.sh gpu          training/bench/gpu_*.py on a CUDA machine
 #
-# Long training benchmarks (python -m mlbundle_training.bench.classifier ...) are run by
-# hand; their commands are in docs/benchmarks.md.
-# Environment handed to every benchmark:
-#   MLBUNDLE_DATA     real benchmark data (default ../shared/data); benches skip without it
-#   BENCH_OUT         where raw outputs go (default .local/bench)
-#   ONNXRUNTIME_LIB   the ONNX Runtime library (scripts/onnxruntime.sh)
-# Results are recorded by hand, with machine and date, in docs/benchmarks.md.
+# Environment:
+#   MLBUNDLE_DATA     real data (default ../shared/data); benchmarks on it skip without it
+#   BENCH_OUT         raw outputs (default .local/bench); results of this run: $BENCH_RESULTS
+#                     (default $BENCH_OUT/results-<UTC time>)
+#   BENCH_MODELS_DIR  store of the benchmark checkpoints (default MODELS_DIR, else models)
+#   BENCH_NICE        niceness of the whole run (default 0; set 10 on a shared machine)
+#   BENCHTIME         Go -benchtime of the latency benchmarks (default 2s)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-parts=("${1:-all}")
-[ "${parts[0]}" = all ] && parts=(go python coldstart)
-regex=${2:-.}
-
+part=${1:-all}
 export MLBUNDLE_DATA=${MLBUNDLE_DATA:-$(cd "$root/.." && pwd)/shared/data}
 export BENCH_OUT=${BENCH_OUT:-$root/.local/bench}
-export ONNXRUNTIME_LIB=${ONNXRUNTIME_LIB:-$("$root/scripts/onnxruntime.sh")}
-mkdir -p "$BENCH_OUT"
-[ -d "$MLBUNDLE_DATA" ] || echo "note: $MLBUNDLE_DATA is absent: benchmarks on real data will skip" >&2
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
+export BENCH_STARTED=${BENCH_STARTED:-$stamp}
+export BENCH_RESULTS=${BENCH_RESULTS:-$BENCH_OUT/results-$stamp}
+export ONNXRUNTIME_LIB=${ONNXRUNTIME_LIB:-$("$root/scripts/onnxruntime.sh")}
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+mkdir -p "$BENCH_OUT" "$BENCH_RESULTS"
+venv=$("$root/scripts/venv.sh")
+# shellcheck source=scripts/moto.sh
+. "$root/scripts/moto.sh"
+py() { OPENBLAS_NUM_THREADS=1 PYTHONPATH="$root/training:$root/bench" nice -n "${BENCH_NICE:-0}" "$venv/bin/python" "$@"; }
+cli() { py -m mlbundle_training.cli "$@"; }
+store=${BENCH_MODELS_DIR:-${MODELS_DIR:-models}}
+failed=0
 
-for part in "${parts[@]}"; do
-  case "$part" in
-    go)
-      out="$BENCH_OUT/go-$stamp.txt"
-      echo "== go benchmarks (-benchtime ${BENCHTIME:-2s}) -> $out"
-      go test -run '^$' -bench "$regex" -benchmem -benchtime "${BENCHTIME:-2s}" \
-        -count "${BENCHCOUNT:-1}" ./shared/... 2>&1 | tee "$out" ;;
-    python|gpu)
-      venv=$("$root/scripts/venv.sh")
-      shopt -s nullglob
-      benches=()
-      for b in training/bench/*.py; do
-        case "$(basename "$b")" in
-          gpu_*) [ "$part" = gpu ] && benches+=("$b") ;;
-          *) [ "$part" = python ] && benches+=("$b") ;;
-        esac
-      done
-      [ ${#benches[@]} -eq 0 ] && echo "== no $part benchmarks in training/bench/"
-      for b in "${benches[@]}"; do
-        name=$(basename "$b" .py)
-        out="$BENCH_OUT/$name-$stamp.txt"
-        echo "== $part $b -> $out"
-        PYTHONPATH="$root/training" HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
-          "$venv/bin/python" "$b" 2>&1 | tee "$out"
-      done ;;
-    coldstart)
-      venv=$("$root/scripts/venv.sh")
-      out="$BENCH_OUT/coldstart-$stamp.txt"
-      echo "== cold start -> $out"
-      MOTO_SERVER=$("$root/scripts/venv.sh" tools)/bin/moto_server \
-        PYTHONPATH="$root/training" "$venv/bin/python" scripts/bench_coldstart.py --runs "${RUNS:-5}" 2>&1 | tee "$out" ;;
-    *) echo "unknown part: $part (want go, python, gpu or coldstart)" >&2; exit 2 ;;
-  esac
-done
-echo
-echo "raw outputs: $BENCH_OUT"
-echo "record the numbers (machine, date, ratio against the peer run) in docs/benchmarks.md"
+# the Go benchmarks of the suite: -run '^$' -bench REGEX per package
+gobench() { # packages regex benchtime
+  local log="$BENCH_RESULTS/go-$(echo "$2" | tr -c 'A-Za-z0-9' _).txt"
+  echo "== go $1 -bench '$2' -benchtime $3 -> $log"
+  if ! nice -n "${BENCH_NICE:-0}" go test -run '^$' -bench "$2" -benchtime "$3" -timeout 60m $1 2>&1 | tee "$log"; then
+    failed=1
+  fi
+}
+
+run_go() {
+  local t=${BENCHTIME:-2s}
+  if [ -n "${1:-}" ]; then gobench ./shared/... "$1" "$t"; return; fi
+  gobench ./shared/recommend 'Recommend$' "$t"
+  gobench ./shared/recommend 'RecommendQuality|ParityNCF' 1x
+  gobench ./shared/classify 'Classify$' "${CLASSIFY_BENCHTIME:-60x}"
+  gobench ./shared/classify 'Parity$' 1x
+  gobench ./shared/classify 'ColdStart' "${RUNS:-5}x"
+  gobench ./shared/reload 'Load' 5x
+  gobench ./shared/bundle 'API' 200x
+}
+
+# python quality benchmarks first: they write the Python side of the Go parity benchmarks
+run_python() {
+  for m in "$@"; do
+    echo "== python -m mlbench.$m"
+    py -m "mlbench.$m" || failed=1
+  done
+}
+
+# peers and plotting outside the pinned venv (benchmarks skip a peer that is absent)
+extras() {
+  local extra=${MLBUNDLE_CACHE:-$HOME/.cache/mlbundle}/bench-extra
+  [ -d "$extra/implicit" ] && [ -d "$extra/matplotlib" ] && return 0
+  echo "== installing benchmark peers into $extra (implicit, matplotlib)"
+  "$venv/bin/python" -m pip install -q --target "$extra" implicit matplotlib ||
+    echo "peers not installed: the benchmarks that need them will skip" >&2
+}
+
+models() {
+  local which=${1:-all}
+  py -m mlbench.data
+  local data=${MLBUNDLE_CACHE:-$HOME/.cache/mlbundle}/bench-data build=$BENCH_OUT/build
+  rm -rf "$build"
+  if [ "$which" = all ] || [ "$which" = ncf ]; then
+    [ -f "$data/ml100k-train.jsonl" ] || { echo "no ml-100k split: is $MLBUNDLE_DATA/ml-100k there?" >&2; exit 1; }
+    echo "== train-ncf on the ml-100k training part -> $store/ncf/bench-ml100k"
+    rm -rf "$store/ncf/bench-ml100k"
+    dir=$(cli train-ncf --data-path "$data/ml100k-train.jsonl" --output-dir "$build" --version bench-ml100k \
+      --single-interaction train-only --no-progress --threads 1 ${NCF_FLAGS:-} | tail -n 1)
+    cli publish "$dir" --to "$store"
+  fi
+  if [ "$which" = all ] || [ "$which" = classifier ]; then
+    [ -f "$data/reuters-train.json" ] || { echo "no Reuters split: is $MLBUNDLE_DATA/reuters21578-train there?" >&2; exit 1; }
+    echo "== train-classifier on the Reuters training part -> $store/classifier/bench-reuters (CPU: tens of minutes)"
+    rm -rf "$store/classifier/bench-reuters"
+    # shellcheck disable=SC2086
+    dir=$(cli train-classifier --data "$data/reuters-train.json" --output-dir "$build" --version bench-reuters \
+      ${CLS_FLAGS:---epochs 1 --max-length 128 --lr 5e-5} | tail -n 1)
+    cli publish "$dir" --to "$store"
+  fi
+  rm -rf "$build"
+}
+
+report() {
+  local out=${1:-docs}
+  echo "== report -> $out/ML_BENCHMARKS.md (results: $BENCH_RESULTS)"
+  py -m mlbench.report --results "$BENCH_RESULTS" --out "$out" || failed=1
+}
+
+case "$part" in all|fast|go|coldstart) start_moto ;; esac
+case "$part" in
+  all)
+    extras
+    py -m mlbench.data
+    py -m mlbench.fixtures | tee "$BENCH_RESULTS/models.txt"
+    run_python cls_quality ncf_quality
+    run_go
+    run_python ncf_throughput
+    echo "== cold start"; py scripts/bench_coldstart.py --runs "${RUNS:-5}" || failed=1
+    report docs ;;
+  fast)
+    export BENCH_MODE=fast BENCH_RESULTS=$BENCH_OUT/fast
+    rm -rf "$BENCH_RESULTS"; mkdir -p "$BENCH_RESULTS"
+    run_python cls_quality ncf_quality
+    gobench ./shared/recommend 'Recommend$|RecommendQuality' 20x
+    gobench ./shared/classify 'Classify$|Parity$' 20x
+    gobench ./shared/reload 'Load' 1x
+    gobench ./shared/bundle 'API' 20x
+    BENCH_COMMAND="scripts/bench.sh fast" report "$BENCH_RESULTS" ;;
+  data) py -m mlbench.data ;;
+  models) models "${2:-all}" ;;
+  go) run_go "${2:-}" ;;
+  python) run_python cls_quality ncf_quality ncf_throughput ;;
+  coldstart) py scripts/bench_coldstart.py --runs "${RUNS:-5}" || failed=1 ;;
+  report) report "${2:-docs}" ;;
+  gpu)
+    for b in training/bench/gpu_*.py; do echo "== gpu $b"; py "$b" || failed=1; done ;;
+  *) echo "unknown part: $part (want all, fast, data, models, go, python, coldstart, report or gpu)" >&2; exit 2 ;;
+esac
+echo "results: $BENCH_RESULTS"
+if [ "$failed" != 0 ]; then
+  echo "FAILED: a benchmark failed or regressed past its threshold (see 'regression:' above and the report)" >&2
+  exit 1
+fi

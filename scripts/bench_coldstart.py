@@ -9,9 +9,10 @@ sha256 check -> ONNX session -> first answer printed) and its peak RSS are recor
     python scripts/bench_coldstart.py [--runs 5] [--binary .local/bin/mlbundle]
 
 Needs boto3 (the training venv has it) and moto_server (started here on a free port when
-AWS_ENDPOINT_URL is unset; $MOTO_SERVER, which scripts/bench.sh sets to the test-tools venv's). Cases: the demo checkpoints in models/ (when `make demo` ran),
-the tiny test checkpoint, and a synthetic 100K-item NCF checkpoint (made with the training
-CLI's synth-checkpoint under BENCH_OUT when absent).
+AWS_ENDPOINT_URL is unset; $MOTO_SERVER, which scripts/bench.sh sets to the test-tools venv's). Cases, per function: recommend on the committed tiny checkpoint,
+the MovieLens benchmark model and a synthetic 100K-item checkpoint (synth-checkpoint, cached);
+classify on the Reuters benchmark model (int8, what serving fetches); models and ingest
+(no model). Each is recorded and checked through bench/mlbench/fixtures.py.
 """
 from __future__ import annotations
 
@@ -28,6 +29,9 @@ import urllib.request
 from pathlib import Path
 
 import boto3
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from mlbench import fixtures  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BUCKET, PREFIX = "mlbundle-coldstart", "models/"
@@ -110,18 +114,13 @@ def run_once(binary: str, function: str, event: Path, env: dict) -> tuple[float,
     return wall * 1000, usage.ru_maxrss / 1024, answer
 
 
-def active_dir(kind: str) -> Path | None:
-    pointer = ROOT / "models" / kind / "ACTIVE"
-    if not pointer.exists():
-        return None
-    return ROOT / "models" / kind / json.loads(pointer.read_text())["version"]
-
-
-def synth_100k(out: Path) -> Path:
+def synth_100k() -> Path:
+    """The 100K-item random-weight checkpoint, cached where BenchmarkRecommend keeps it."""
+    out = Path(os.environ.get("MLBUNDLE_CACHE", Path.home() / ".cache/mlbundle")) / "bench-ncf" / "items-100000"
     d = out / "ncf" / "synth-100000"
     if not (d / "manifest.json").exists():
         subprocess.run([sys.executable, "-m", "mlbundle_training.cli", "synth-checkpoint", "--items", "100000",
-                        "--users", "1000", "--out", str(out)], check=True, cwd=ROOT,
+                        "--users", "5000", "--out", str(out)], check=True, cwd=ROOT,
                        env={**os.environ, "PYTHONPATH": str(ROOT / "training")}, stdout=subprocess.DEVNULL)
     return d
 
@@ -142,33 +141,40 @@ def main() -> int:
     try:
         s3, ddb = setup(endpoint)
         ev = ROOT / "events"
-        cases = [("ncf tiny (testdata)", ROOT / "testdata/checkpoints/ncf/tiny-v1", "recommend", ev / "recommend-get.json")]
-        if (d := active_dir("ncf")) is not None:
-            cases.append(("ncf demo (models/)", d, "recommend", ev / "recommend-get.json"))
-        cases.append(("ncf synthetic 100K items", synth_100k(Path(ns.out)), "recommend", ev / "recommend-get.json"))
-        if (d := active_dir("classifier")) is not None:
-            cases.append(("classifier demo MiniLM (models/)", d, "classify", ev / "classify-text.json"))
+        cases = [("recommend", "fixture", "ncf-fixture", "recommend-get.json"),
+                 ("recommend", "ml100k", "ncf-ml100k", "recommend-get.json"),
+                 ("recommend", "100K", None, "recommend-get.json"),
+                 ("classify", "reuters_int8", "classifier-reuters", "classify-text.json"),
+                 ("models", "list", "ncf-fixture", "models-list.json"),
+                 ("ingest", "post", None, "ingest-post.json")]
         env = {**os.environ, "AWS_ENDPOINT_URL": endpoint, "MODELS_BUCKET": BUCKET, "MODELS_PREFIX": PREFIX,
                "LOG_LEVEL": "error", **TABLES}
         print(f"cold start: fresh `mlbundle invoke` processes, checkpoints in S3 at {endpoint}, {ns.runs} runs each")
-        print(f"{'case':34} {'items/labels':>12} {'p50 ms':>8} {'min ms':>8} {'max ms':>8} {'peak RSS MB':>12}")
-        for name, vdir, fn, event in cases:
-            m = publish(s3, ddb, vdir)
-            size = m.get("ncf", {}).get("num_items") or len(m.get("classifier", {}).get("labels", []))
+        for fn, case, model, event in cases:
+            version = None
+            if fn in ("recommend", "classify", "models"):
+                try:
+                    vdir = synth_100k() if case == "100K" else fixtures.checkpoint(model)
+                except fixtures.Missing as e:
+                    fixtures.skip(f"coldstart.{fn}_{case}", str(e))
+                    continue
+                version = publish(s3, ddb, vdir)["version"]
             walls, rss = [], []
             for _ in range(ns.runs):
-                wall, peak, answer = run_once(ns.binary, fn, event, env)
+                wall, peak, answer = run_once(ns.binary, fn, ev / event, env)
                 body = json.loads(answer.get("body") or "{}")
-                if answer.get("statusCode") != 200 or body.get("model_version") != m["version"]:
-                    sys.exit(f"{name}: unexpected answer {answer}")
+                if answer.get("statusCode", 0) // 100 != 2 or (fn != "models" and version and body.get("model_version") != version):
+                    sys.exit(f"{fn} {case}: unexpected answer {answer}")
                 walls.append(wall)
                 rss.append(peak)
-            print(f"{name:34} {size:>12} {statistics.median(walls):8.0f} {min(walls):8.0f} {max(walls):8.0f} {max(rss):12.0f}")
+            extra = {"runs": ns.runs, "min_ms": min(walls), "max_ms": max(walls), "version": version}
+            fixtures.check(f"coldstart.{fn}_{case}.p50_ms", statistics.median(walls), "ms", extra)
+            fixtures.check(f"coldstart.{fn}_{case}.peak_rss_mb", max(rss), "MB", extra)
     finally:
         if moto:
             moto.terminate()
             moto.wait()
-    return 0
+    return fixtures.exit_code()
 
 
 if __name__ == "__main__":

@@ -3,7 +3,6 @@ package classify
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -15,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/contentml/mlbundle/shared/benchtest"
 	"github.com/contentml/mlbundle/shared/checkpoint"
 	"golang.org/x/sys/unix"
 )
@@ -27,34 +27,13 @@ const benchParagraph = "Crude oil prices rose sharply on Monday after the produc
 	"would ease next year as the dollar weakened against the yen and gold climbed to a four-month high " +
 	"in quiet trading across European and Asian markets before the holiday weekend."
 
-// benchCheckpoint finds the real MiniLM classifier to benchmark:
-// CLASSIFIER_BENCH_DIR, else the active (or the last-named) version under
-// models/classifier.
-func benchCheckpoint(b *testing.B) *checkpoint.Dir {
-	path := os.Getenv("CLASSIFIER_BENCH_DIR")
-	root := filepath.Join("..", "..", "models", "classifier")
-	if data, err := os.ReadFile(filepath.Join(root, "ACTIVE")); path == "" && err == nil {
-		var active checkpoint.Active
-		if json.Unmarshal(data, &active) == nil && checkpoint.ValidVersion(active.Version) {
-			path = filepath.Join(root, active.Version)
-		}
-	}
-	if path == "" {
-		versions, _ := filepath.Glob(filepath.Join(root, "*", checkpoint.ManifestFile))
-		if len(versions) == 0 {
-			b.Skip("no MiniLM classifier checkpoint: run `make demo` (models/classifier/*) or set CLASSIFIER_BENCH_DIR")
-		}
-		slices.Sort(versions)
-		path = filepath.Dir(versions[len(versions)-1])
-	}
-	dir, err := checkpoint.OpenDir(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if enc, _ := dir.Manifest.Hyperparameters["encoder"].(string); enc != "" && enc != "minilm" {
-		b.Skipf("%s is a %q classifier, not MiniLM: the benchmark needs the real model", path, enc)
-	}
-	return dir
+// benchCheckpoint is the classifier the benchmarks time: the Reuters benchmark
+// model, else the demo's active one (bench/models.json; the committed fixture in
+// fast mode). isMiniLM says whether the Python peers, which rebuild MiniLM, apply.
+func benchCheckpoint(b *testing.B) (dir *checkpoint.Dir, isMiniLM bool) {
+	dir = benchtest.FirstCheckpoint(b, "classifier-reuters", "classifier-demo")
+	enc, _ := dir.Manifest.Hyperparameters["encoder"].(string)
+	return dir, enc == "" || enc == "minilm"
 }
 
 // text64 returns the prefix of benchParagraph that encodes to 64 tokens.
@@ -80,88 +59,115 @@ func percentiles(lat []time.Duration) (p50, p99 float64) {
 }
 
 // BenchmarkClassify times Classify on one 64-token text and on a batch of 32,
-// with the fp32 and the int8 graph on one ONNX Runtime thread. Beside each Go
-// call it has the Hugging Face pipeline on the same checkpoint and text
-// (testdata/hf_peer.py, PyTorch eager fp32, one torch thread) answer the same
-// batch, alternating call by call so that both see the same machine load, and
-// reports the peer's latencies and x_p50 = peer p50 / Go p50. ns/op counts
-// the Go calls only. The two sides take turns in blocks of peerBlock calls:
-// blocks follow the machine's load as call-by-call turns would, without
-// having each call start with caches the other process just evicted.
-//
-// On a shared machine wall-clock times swing with the load of other work, so
-// both sides also report the CPU time of the calling thread per call
-// (cpu_p50_ms; with one thread the model computes there), which stays close
-// to what an idle core would give. Go's GC work on other threads is not in it.
+// with the fp32 and the int8 graph, on the ONNX Runtime threads the deployed
+// function uses (Options zero value: DefaultThreads). Beside each Go call, in
+// the same run on the same checkpoint and text, two Python peers answer the same
+// batch: the Hugging Face pipeline (testdata/hf_peer.py, PyTorch eager fp32,
+// one torch thread) and Python ONNX Runtime on the same graph
+// (testdata/ort_peer.py, same thread count). The sides take turns in blocks of
+// peerBlock calls, so that all see the same machine load without each call
+// starting with caches another process just evicted. Reported: p50/p99 wall
+// time, the CPU time of the calling thread (cpu_p50_ms; with one thread the
+// model computes there, so it moves far less with other work on the box), and
+// each peer's p50 over ours (x_hf, x_ort_python). ns/op counts the Go calls only.
 func BenchmarkClassify(b *testing.B) {
-	dir := benchCheckpoint(b)
+	dir, minilm := benchCheckpoint(b)
 	initORT(b)
-	var text string
-	var peer *peerProcess
+	peersOn := minilm && benchtest.Mode() != "fast"
 	for _, variant := range []string{"fp32", "int8"} {
-		m, err := Load(context.Background(), dir.Manifest, dir.Path, Options{FP32: variant == "fp32", IntraOpThreads: 1})
+		m, err := Load(context.Background(), dir.Manifest, dir.Path, Options{FP32: variant == "fp32"})
 		if err != nil {
 			b.Fatal(err)
 		}
-		if peer == nil {
-			text = text64(b, m)
-			if peer, err = startPeer(b, dir.Path, text); err != nil {
-				b.Logf("no Hugging Face peer, Go numbers only: %v", err)
+		text := text64(b, m)
+		peers := map[string]*peerProcess{}
+		if peersOn {
+			args := []string{"--threads", fmt.Sprint(DefaultThreads)}
+			if variant == "int8" {
+				args = append(args, "--int8")
+			}
+			for name, script := range map[string][]string{"hf": {"hf_peer.py", "--serve", "--threads", "1"}, "ort_python": append([]string{"ort_peer.py"}, args...)} {
+				p, err := startPeer(b, dir.Path, text, script[0], script[1:]...)
+				if err != nil {
+					b.Logf("no %s peer, Go numbers only: %v", name, err)
+					continue
+				}
+				peers[name] = p
 			}
 		}
 		for _, batch := range []int{1, 32} {
 			b.Run(fmt.Sprintf("%s/batch%d", variant, batch), func(b *testing.B) {
-				runtime.LockOSThread() // thread CPU time below is this thread's
-				defer runtime.UnlockOSThread()
-				texts := slices.Repeat([]string{text}, batch)
-				var own, ownCPU, other, otherCPU []time.Duration
-				b.ResetTimer()
-				for i := range b.N {
-					start, cpu := time.Now(), threadCPU(b)
-					if _, err := m.Classify(context.Background(), texts, Query{}); err != nil {
-						b.Fatal(err)
-					}
-					own = append(own, time.Since(start))
-					ownCPU = append(ownCPU, threadCPU(b)-cpu)
-					if calls := i%peerBlock + 1; peer != nil && (calls == peerBlock || i == b.N-1) {
-						b.StopTimer()
-						wall, cpu := peer.call(b, batch, calls)
-						other, otherCPU = append(other, wall...), append(otherCPU, cpu...)
-						b.StartTimer()
-					}
-				}
-				p50, p99 := percentiles(own)
-				c50, _ := percentiles(ownCPU)
-				b.ReportMetric(p50, "p50_ms")
-				b.ReportMetric(p99, "p99_ms")
-				b.ReportMetric(c50, "cpu_p50_ms")
-				if peer != nil {
-					q50, q99 := percentiles(other)
-					d50, _ := percentiles(otherCPU)
-					b.ReportMetric(q50, "peer_p50_ms")
-					b.ReportMetric(q99, "peer_p99_ms")
-					b.ReportMetric(d50, "peer_cpu_p50_ms")
-					b.ReportMetric(q50/p50, "x_p50")
-					b.ReportMetric(d50/c50, "x_cpu_p50")
-				}
+				benchClassifyBatch(b, m, text, batch, peers, fmt.Sprintf("classify.%s.batch%d", variant, batch))
 			})
 		}
 		m.Close()
 	}
 }
 
+// benchClassifyBatch runs the timed loop of one variant and batch size and
+// checks its numbers under the id prefix.
+func benchClassifyBatch(b *testing.B, m *Model, text string, batch int, peers map[string]*peerProcess, prefix string) {
+	runtime.LockOSThread() // thread CPU time below is this thread's
+	defer runtime.UnlockOSThread()
+	texts := slices.Repeat([]string{text}, batch)
+	var own, ownCPU []time.Duration
+	other, otherCPU := map[string][]time.Duration{}, map[string][]time.Duration{}
+	b.ResetTimer()
+	for i := range b.N {
+		start, cpu := time.Now(), threadCPU(b)
+		if _, err := m.Classify(context.Background(), texts, Query{}); err != nil {
+			b.Fatal(err)
+		}
+		own = append(own, time.Since(start))
+		ownCPU = append(ownCPU, threadCPU(b)-cpu)
+		if calls := i%peerBlock + 1; len(peers) > 0 && (calls == peerBlock || i == b.N-1) {
+			b.StopTimer()
+			for name, p := range peers {
+				wall, cpu := p.call(b, batch, calls)
+				other[name], otherCPU[name] = append(other[name], wall...), append(otherCPU[name], cpu...)
+			}
+			b.StartTimer()
+		}
+	}
+	p50, p99 := percentiles(own)
+	c50, _ := percentiles(ownCPU)
+	extra := map[string]any{"calls": len(own), "threads": DefaultThreads}
+	for name := range peers {
+		q50, q99 := percentiles(other[name])
+		d50, _ := percentiles(otherCPU[name])
+		extra[name+"_p50_ms"], extra[name+"_p99_ms"], extra[name+"_cpu_p50_ms"] = q50, q99, d50
+		benchtest.Series(b, prefix+"."+name, millis(other[name]))
+	}
+	benchtest.Series(b, prefix+".go", millis(own))
+	benchtest.Check(b, prefix+".p50_ms", p50, "ms", extra)
+	benchtest.Check(b, prefix+".p99_ms", p99, "ms", extra)
+	benchtest.Check(b, prefix+".cpu_p50_ms", c50, "ms", extra)
+	for name := range peers {
+		benchtest.Check(b, prefix+".x_"+name, extra[name+"_cpu_p50_ms"].(float64)/c50, "x", extra)
+	}
+}
+
+func millis(ds []time.Duration) []float64 {
+	out := make([]float64, len(ds))
+	for i, d := range ds {
+		out[i] = float64(d.Nanoseconds()) / 1e6
+	}
+	return out
+}
+
 // peerBlock is how many calls each side makes in turn.
 const peerBlock = 10
 
-// peerProcess is hf_peer.py in --serve mode.
+// peerProcess is a Python peer in its serving mode.
 type peerProcess struct {
-	in  io.Writer
-	out *bufio.Scanner
+	name string
+	in   io.Writer
+	out  *bufio.Scanner
 }
 
-// startPeer starts the Python peer and waits until its model is loaded; the
-// process ends with the benchmark.
-func startPeer(b *testing.B, checkpointDir, text string) (*peerProcess, error) {
+// startPeer starts a Python peer (a script in testdata) and waits until its
+// model is loaded; the process ends with the benchmark.
+func startPeer(b *testing.B, checkpointDir, text, script string, args ...string) (*peerProcess, error) {
 	python := os.Getenv("CLASSIFIER_PEER_PYTHON")
 	if python == "" {
 		out, err := exec.Command(filepath.Join("..", "..", "scripts", "venv.sh")).Output()
@@ -174,8 +180,7 @@ func startPeer(b *testing.B, checkpointDir, text string) (*peerProcess, error) {
 	if err := os.WriteFile(textFile, []byte(text), 0o644); err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(python, filepath.Join("testdata", "hf_peer.py"), checkpointDir,
-		"--text-file", textFile, "--serve", "--threads", "1")
+	cmd := exec.Command(python, append([]string{filepath.Join("testdata", script), checkpointDir, "--text-file", textFile}, args...)...)
 	cmd.Env = append(os.Environ(), "PYTHONPATH="+filepath.Join("..", "..", "training"), "HF_HUB_OFFLINE=1", "TRANSFORMERS_OFFLINE=1")
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()
@@ -187,12 +192,12 @@ func startPeer(b *testing.B, checkpointDir, text string) (*peerProcess, error) {
 		return nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start hf_peer.py: %w", err)
+		return nil, fmt.Errorf("start %s: %w", script, err)
 	}
 	b.Cleanup(func() { _ = in.Close(); _ = cmd.Wait() })
-	p := &peerProcess{in: in, out: bufio.NewScanner(out)}
+	p := &peerProcess{name: script, in: in, out: bufio.NewScanner(out)}
 	if !p.out.Scan() || p.out.Text() != "ready" {
-		return nil, fmt.Errorf("hf_peer.py did not start (%q)", p.out.Text())
+		return nil, fmt.Errorf("%s did not start (%q)", script, p.out.Text())
 	}
 	return p, nil
 }
@@ -204,18 +209,18 @@ func (p *peerProcess) call(b *testing.B, batch, calls int) (wall, cpu []time.Dur
 		b.Fatal(err)
 	}
 	if !p.out.Scan() {
-		b.Fatalf("hf_peer.py stopped: %v", p.out.Err())
+		b.Fatalf("%s stopped: %v", p.name, p.out.Err())
 	}
 	for _, pair := range strings.Fields(p.out.Text()) {
 		var wallMS, cpuMS float64
 		if _, err := fmt.Sscanf(pair, "%g,%g", &wallMS, &cpuMS); err != nil {
-			b.Fatalf("hf_peer.py answered %q", p.out.Text())
+			b.Fatalf("%s answered %q", p.name, p.out.Text())
 		}
 		wall = append(wall, time.Duration(wallMS*float64(time.Millisecond)))
 		cpu = append(cpu, time.Duration(cpuMS*float64(time.Millisecond)))
 	}
 	if len(wall) != calls {
-		b.Fatalf("hf_peer.py timed %d calls, want %d", len(wall), calls)
+		b.Fatalf("%s timed %d calls, want %d", p.name, len(wall), calls)
 	}
 	return wall, cpu
 }

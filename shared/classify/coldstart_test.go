@@ -20,6 +20,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/contentml/mlbundle/shared/benchtest"
 	"github.com/contentml/mlbundle/shared/checkpoint"
 	"github.com/contentml/mlbundle/shared/config"
 	"github.com/contentml/mlbundle/shared/modelstore"
@@ -32,7 +33,7 @@ import (
 // download directory, hands it events/classify-text.json and stops it once it
 // has answered. Reports the time and the peak RSS of the process.
 func BenchmarkColdStart(b *testing.B) {
-	dir := benchCheckpoint(b)
+	dir, _ := benchCheckpoint(b)
 	lib := os.Getenv("ONNXRUNTIME_LIB")
 	if lib == "" || os.Getenv("AWS_ENDPOINT_URL") == "" {
 		b.Skip("needs ONNXRUNTIME_LIB and AWS_ENDPOINT_URL (moto_server; scripts/test.sh starts one)")
@@ -59,9 +60,10 @@ func BenchmarkColdStart(b *testing.B) {
 				rss = max(rss, r)
 			}
 			slices.Sort(times)
-			b.ReportMetric(float64(times[len(times)/2].Milliseconds()), "p50_ms")
-			b.ReportMetric(float64(times[len(times)-1].Milliseconds()), "max_ms")
-			b.ReportMetric(float64(rss)/1024, "peak_rss_MB")
+			p50, worst := float64(times[len(times)/2].Milliseconds()), float64(times[len(times)-1].Milliseconds())
+			extra := map[string]any{"max_ms": worst, "starts": len(times), "checkpoint": dir.Manifest.Version}
+			benchtest.Check(b, "coldstart.lambda_classify_"+variant+".p50_ms", p50, "ms", extra)
+			benchtest.Check(b, "coldstart.lambda_classify_"+variant+".peak_rss_mb", float64(rss)/1024, "MB", extra)
 		})
 	}
 }

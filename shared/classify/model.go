@@ -32,7 +32,7 @@ type Options struct {
 	// is otherwise preferred: it is several times faster at a small cost in
 	// accuracy, see the manifest's micro_f1_int8).
 	FP32 bool
-	// IntraOpThreads caps ONNX Runtime's threads per run; 0 means one per core.
+	// IntraOpThreads caps ONNX Runtime's threads per run; 0 means DefaultThreads.
 	IntraOpThreads int
 	// MaxBatch is the most texts one ONNX run takes; 0 means DefaultMaxBatch.
 	MaxBatch int
@@ -63,6 +63,13 @@ type Model struct {
 	maxBatch   int
 }
 
+// DefaultThreads is the ONNX Runtime intra-op thread count of a classifier when
+// Options leave it at 0 (CLASSIFIER_THREADS unset). The classify Lambda has 2048
+// MB, about 1.2 vCPU of compute, so one thread is what the deployed function
+// gets; a second only waits or spins there. Batches of texts still run as one
+// ONNX call.
+const DefaultThreads = 1
+
 // Loader returns a modelstore.LoadFunc-compatible function that loads the
 // classifier version in dir with opts.
 func Loader(opts Options) func(ctx context.Context, m *checkpoint.Manifest, dir string) (*Model, error) {
@@ -88,7 +95,11 @@ func Load(ctx context.Context, m *checkpoint.Manifest, dir string, opts Options)
 	if c.Int8File != "" && !opts.FP32 {
 		file = c.Int8File
 	}
-	sess, err := onnx.Open(filepath.Join(dir, file), onnx.Options{IntraOpThreads: opts.IntraOpThreads, CUDA: opts.CUDA})
+	threads := opts.IntraOpThreads
+	if threads == 0 {
+		threads = DefaultThreads
+	}
+	sess, err := onnx.Open(filepath.Join(dir, file), onnx.Options{IntraOpThreads: threads, CUDA: opts.CUDA})
 	if err != nil {
 		return nil, fmt.Errorf("classify: version %s: %w", m.Version, err)
 	}

@@ -10,7 +10,7 @@ import (
 // OptionsFromEnv reads the classifier's own settings through getenv:
 // CLASSIFIER_MODEL ("int8", the default, uses the manifest's int8 model when it
 // offers one; "fp32" always uses model.onnx), CLASSIFIER_THREADS (ONNX Runtime
-// threads per run, default one per core) and CLASSIFIER_MAX_BATCH (texts per
+// threads per run, default DefaultThreads) and CLASSIFIER_MAX_BATCH (texts per
 // run, default DefaultMaxBatch). All problems are reported together.
 func OptionsFromEnv(getenv func(string) string) (Options, error) {
 	var opts Options

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/contentml/mlbundle/shared/benchtest"
 	"github.com/contentml/mlbundle/shared/checkpoint"
 	"github.com/contentml/mlbundle/shared/interactions"
 	"github.com/contentml/mlbundle/shared/ncf"
@@ -24,14 +25,14 @@ import (
 // (943 users x 1682 items) and synthetic catalogues. Checkpoints are random-init (the
 // latency does not depend on the weights), made once by the training CLI and cached.
 var benchSizes = []struct {
-	name         string
+	name, label  string
 	items, users int
 	peerRequests int
 }{
-	{"items=1682", 1682, 943, 300},
-	{"items=20K", 20_000, 5000, 200},
-	{"items=100K", 100_000, 5000, 60},
-	{"items=1M", 1_000_000, 5000, 8},
+	{"items=1682", "1.7K", 1682, 943, 300},
+	{"items=20K", "20K", 20_000, 5000, 200},
+	{"items=100K", "100K", 100_000, 5000, 60},
+	{"items=1M", "1M", 1_000_000, 5000, 20},
 }
 
 // benchSeen is how many items the benchmark user has seen (all excluded).
@@ -148,68 +149,104 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 func ms(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
 
 // BenchmarkRecommend measures one warm recommend call (k=10, exclude_seen, SQLite
-// store) per catalogue size, reports p50/p99 and runs the PyTorch-eager peer on the
-// same checkpoint in the same run (peer_p50_ms, peer_p99_ms, p50_speedup).
+// store) per catalogue size and, in the same run on the same checkpoint, two Python
+// peers: PyTorch eager (the model rebuilt from model.pt, the faster of torch's default
+// threads and one thread) and Python ONNX Runtime on the same score_all.onnx. Go
+// against ONNX Runtime in Python is the gain of Go; ONNX Runtime in Python against
+// torch is the gain of the graph. Numbers and thresholds: shared/benchtest. In fast
+// mode (BENCH_MODE=fast) it runs the committed fixture alone, without peers.
 func BenchmarkRecommend(b *testing.B) {
 	benchInit(b)
-	for _, size := range benchSizes {
+	sizes := benchSizes
+	if benchtest.Mode() == "fast" {
+		sizes = sizes[:0:0]
+	}
+	for _, size := range sizes {
 		b.Run(size.name, func(b *testing.B) {
-			dir := benchCheckpoint(b, size.items, size.users)
-			svc, user, seen, done := benchService(b, dir)
-			defer done()
-			ctx := context.Background()
-			for range 20 { // warm: first runs allocate ONNX Runtime's buffers
-				if _, err := svc.Recommend(ctx, user, 10, true); err != nil {
-					b.Fatal(err)
-				}
-			}
-			var lat []time.Duration
-			for b.Loop() {
-				t0 := time.Now()
-				res, err := svc.Recommend(ctx, user, 10, true)
-				lat = append(lat, time.Since(t0))
-				if err != nil || len(res.Items) != 10 || slices.ContainsFunc(res.Items, func(it Item) bool { return slices.Contains(seen, it.ItemID) }) {
-					b.Fatalf("recommend: %v %+v", err, res)
-				}
-			}
-			slices.Sort(lat)
-			p50 := percentile(lat, 0.5)
-			b.ReportMetric(ms(p50), "p50_ms")
-			b.ReportMetric(ms(percentile(lat, 0.99)), "p99_ms")
-			// The peer runs with torch's default threads and with one thread; the
-			// faster p50 of the two is reported (on a busy machine one thread often wins).
-			var peer peerResult
-			for _, threads := range []int{0, 1} {
-				r, err := runPeer(dir, user, seen, size.peerRequests, threads)
-				if err != nil {
-					b.Logf("PyTorch peer unavailable: %v", err)
-					return
-				}
-				b.Logf("PyTorch peer, threads %d (0: default): p50 %.3f ms, p99 %.3f ms", threads, r.P50, r.P99)
-				if peer.P50 == 0 || r.P50 < peer.P50 {
-					peer = r
-				}
-			}
-			b.ReportMetric(peer.P50, "peer_p50_ms")
-			b.ReportMetric(peer.P99, "peer_p99_ms")
-			b.ReportMetric(peer.P50/ms(p50), "p50_speedup")
+			benchRecommendAt(b, benchCheckpoint(b, size.items, size.users), size.label, size.peerRequests)
+		})
+	}
+	if benchtest.Mode() == "fast" {
+		b.Run("fixture", func(b *testing.B) {
+			benchRecommendAt(b, benchtest.Checkpoint(b, "ncf-fixture").Path, "fixture", 0)
 		})
 	}
 }
 
-type peerResult struct {
-	P50 float64 `json:"p50_ms"`
-	P99 float64 `json:"p99_ms"`
+// benchRecommendAt times Recommend on the checkpoint in dir and, with peerRequests
+// > 0, its Python peers; label names the size in the benchmark ids.
+func benchRecommendAt(b *testing.B, dir, label string, peerRequests int) {
+	svc, user, seen, done := benchService(b, dir)
+	defer done()
+	ctx := context.Background()
+	for range 20 { // warm: first runs allocate ONNX Runtime's buffers
+		if _, err := svc.Recommend(ctx, user, 10, true); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var lat []time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		res, err := svc.Recommend(ctx, user, 10, true)
+		lat = append(lat, time.Since(t0))
+		if err != nil || len(res.Items) != 10 || slices.ContainsFunc(res.Items, func(it Item) bool { return slices.Contains(seen, it.ItemID) }) {
+			b.Fatalf("recommend: %v %+v", err, res)
+		}
+	}
+	slices.Sort(lat)
+	p50, p99 := ms(percentile(lat, 0.5)), ms(percentile(lat, 0.99))
+	id := func(s string) string { return benchtest.ID("recommend", label, s) }
+	benchtest.Check(b, id("p50_ms"), p50, "ms", map[string]any{"calls": len(lat)})
+	benchtest.Check(b, id("p99_ms"), p99, "ms", nil)
+	samples := make([]float64, len(lat))
+	for i, d := range lat {
+		samples[i] = ms(d)
+	}
+	benchtest.Series(b, id("go"), samples)
+	if peerRequests == 0 {
+		return
+	}
+	var torchPeer peerResult
+	for _, threads := range []int{0, 1} {
+		r, err := runPeer(dir, user, seen, peerRequests, threads, "torch")
+		if err != nil {
+			b.Logf("PyTorch peer unavailable: %v", err)
+			return
+		}
+		b.Logf("PyTorch peer, threads %d (0: default): p50 %.3f ms, p99 %.3f ms", threads, r.P50, r.P99)
+		if torchPeer.P50 == 0 || r.P50 < torchPeer.P50 {
+			torchPeer = r
+		}
+	}
+	ortPeer, err := runPeer(dir, user, seen, peerRequests, 1, "ort")
+	if err != nil {
+		b.Logf("Python ONNX Runtime peer unavailable: %v", err)
+		return
+	}
+	benchtest.Series(b, id("torch"), torchPeer.Latencies)
+	benchtest.Series(b, id("ort_python"), ortPeer.Latencies)
+	peers := map[string]any{"torch_p50_ms": torchPeer.P50, "torch_p99_ms": torchPeer.P99, "torch_threads": torchPeer.Threads,
+		"ort_python_p50_ms": ortPeer.P50, "ort_python_p99_ms": ortPeer.P99}
+	benchtest.Check(b, id("x_torch"), torchPeer.P50/p50, "x", peers)
+	benchtest.Check(b, id("x_ort_python"), ortPeer.P50/p50, "x", peers)
+	benchtest.Check(b, id("graph_gain"), torchPeer.P50/ortPeer.P50, "x", peers)
 }
 
-func runPeer(dir, user string, seen []string, requests, threads int) (peerResult, error) {
+type peerResult struct {
+	P50       float64   `json:"p50_ms"`
+	P99       float64   `json:"p99_ms"`
+	Threads   int       `json:"threads"`
+	Latencies []float64 `json:"latencies_ms"`
+}
+
+func runPeer(dir, user string, seen []string, requests, threads int, engine string) (peerResult, error) {
 	python, err := benchPython()
 	if err != nil {
 		return peerResult{}, err
 	}
 	abs, _ := filepath.Abs(dir)
 	script, _ := filepath.Abs(filepath.Join("testdata", "torch_peer.py"))
-	cmd := pythonCmd(python, script, "--checkpoint", abs, "--user", user,
+	cmd := pythonCmd(python, script, "--checkpoint", abs, "--user", user, "--engine", engine,
 		"--seen", strings.Join(seen, ","), "--requests", fmt.Sprint(requests), "--threads", fmt.Sprint(threads))
 	var stderr strings.Builder
 	cmd.Stderr = &stderr

@@ -1,12 +1,17 @@
-"""PyTorch-eager recommend peer for BenchmarkRecommend (shared/recommend/bench_test.go).
+"""Python recommend peers for BenchmarkRecommend (shared/recommend/bench_test.go).
 
+``--engine torch`` (default):
 The seed design's serving path on the same checkpoint: rebuild the NCF model from the
 checkpoint's model.pt, then per request look the user up, score every item with the eager
 model (the user index repeated over all item indices), mask the user's seen items, take the
 top k and map indices back to ids with the sigmoid score. Seen items are held in a Python
 dict (no database read, unlike the Go side, which reads SQLite on every call).
 
-Prints one JSON line: {"p50_ms", "p99_ms", "requests", "items", "threads"}.
+``--engine ort``: the same request loop, but the scores come from the checkpoint's own
+``score_all.onnx`` through Python ONNX Runtime (one intra-op thread, as the Go service
+runs it): beside the torch peer it separates the gain of the graph from the gain of Go.
+
+Prints one JSON line: {"p50_ms", "p99_ms", "requests", "items", "threads", "latencies_ms"}.
 Run from the repository root with PYTHONPATH=training and the training venv's python.
 """
 
@@ -23,6 +28,22 @@ import torch
 from mlbundle_training.ncf.export import load_pt
 
 
+def torch_scores(d: Path):
+    """The eager model from model.pt: logits of every item for one user index."""
+    model = load_pt(d / "model.pt").eval()
+    return lambda u, items: model(torch.full((len(items),), u, dtype=torch.long), items)
+
+
+def ort_scores(d: Path):
+    """score_all.onnx through Python ONNX Runtime, one intra-op thread."""
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 1
+    sess = ort.InferenceSession(str(d / "score_all.onnx"), so, providers=["CPUExecutionProvider"])
+    return lambda u, items: torch.from_numpy(sess.run(None, {"user": np.array([u], np.int64)})[0])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--checkpoint", required=True, help="an ncf version directory")
@@ -32,12 +53,13 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=200, help="timed requests")
     ap.add_argument("--warmup", type=int, default=10, help="untimed requests first")
     ap.add_argument("--threads", type=int, default=0, help="torch intra-op threads (0: torch default)")
+    ap.add_argument("--engine", choices=("torch", "ort"), default="torch", help="what scores the items")
     ns = ap.parse_args()
     if ns.threads > 0:
         torch.set_num_threads(ns.threads)
 
     d = Path(ns.checkpoint)
-    model = load_pt(d / "model.pt").eval()
+    score = ort_scores(d) if ns.engine == "ort" else torch_scores(d)
     user_ids = json.loads((d / "users.json").read_text(encoding="utf-8"))
     item_ids = json.loads((d / "items.json").read_text(encoding="utf-8"))
     user_index = {u: i for i, u in enumerate(user_ids)}
@@ -49,7 +71,7 @@ def main() -> None:
         u = user_index[user_id]
         seen = [item_index[i] for i in seen_store.get(user_id, ()) if i in item_index]
         with torch.inference_mode():
-            logits = model(torch.full((len(item_ids),), u, dtype=torch.long), all_items)
+            logits = score(u, all_items)
             if seen:
                 logits[torch.tensor(seen, dtype=torch.long)] = float("-inf")
             top = torch.topk(logits, k)
@@ -66,7 +88,8 @@ def main() -> None:
     assert len(answer) == ns.k and not seen_store[ns.user] & {i for i, _ in answer}
     print(json.dumps({"p50_ms": float(np.percentile(lat, 50)), "p99_ms": float(np.percentile(lat, 99)),
                       "requests": ns.requests, "items": len(item_ids),
-                      "threads": torch.get_num_threads()}))
+                      "threads": 1 if ns.engine == "ort" else torch.get_num_threads(),
+                      "engine": ns.engine, "latencies_ms": lat.round(4).tolist()}))
 
 
 if __name__ == "__main__":
