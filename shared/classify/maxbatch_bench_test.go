@@ -15,7 +15,7 @@ import (
 // reports the CPU time of the calling thread per call for each (cpu_ms_8, cpu_ms_32) and
 // their ratio; the peak memory of each is measured by cmd/mlbundle TestPeakRSS.
 func BenchmarkClassifyMaxBatch(b *testing.B) {
-	dir := benchCheckpoint(b)
+	dir, _ := benchCheckpoint(b)
 	initORT(b)
 	sizes := []int{8, 32}
 	models := make([]*Model, len(sizes))
