@@ -48,6 +48,9 @@ def _ncf_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--select-metric", default=d.select_metric,
                    help="validation metric that picks the kept epoch: hr@10, ndcg@10 (sampled), "
                         "full_recall@10 or full_ndcg@10 (against every item)")
+    p.add_argument("--embedding-adam", default=d.embedding_adam, choices=("auto", "rows", "dense"),
+                   help="packed CPU step: Adam over the embedding rows a step touches (rows), over "
+                        "whole tables (dense), or rows once the tables are 8x a step's rows (auto)")
     p.add_argument("--epoch-eval-rows", type=int, default=d.epoch_eval_rows,
                    help="validation rows (a seeded sample) ranked against every item after each epoch")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bar")

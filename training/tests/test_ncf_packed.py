@@ -91,3 +91,58 @@ def test_packed_and_autograd_training_agree():
         assert torch.allclose(x, y, atol=1e-4), name
     # the packed epoch loss is the mean over samples, the autograd one the mean of batch means
     assert a.history[-1]["loss"] == pytest.approx(b.history[-1]["loss"], rel=0.01)
+
+
+@pytest.mark.parametrize("variant", ["mlp", "gmf", "neumf"])
+def test_row_adam_matches_sparse_adam(variant):
+    """row_adam: tables as torch.optim.SparseAdam over sparse embeddings, the rest as Adam;
+    rows no batch touched (items 10..19 here) keep their initial values."""
+    m, ref = _model(variant), _model(variant)
+    for name in ("gmf_user", "gmf_item", "mlp_user", "mlp_item"):
+        if hasattr(ref, name):
+            getattr(ref, name).sparse = True
+    emb = [p for n, p in ref.named_parameters() if "_user" in n or "_item" in n]
+    rest = [p for n, p in ref.named_parameters() if not ("_user" in n or "_item" in n)]
+    opts = [torch.optim.SparseAdam(emb, lr=0.01), torch.optim.Adam(rest, lr=0.01)]
+    packed = PackedNCF(m, lr=0.01, row_adam=True)
+    g = torch.Generator().manual_seed(5)
+    for _ in range(4):
+        u, i = torch.randint(0, 30, (64,), generator=g), torch.randint(0, 10, (64,), generator=g)
+        y = (torch.rand(64, generator=g) < 0.3).float()
+        packed.step_grads(packed.pairs(u, i).view(-1), y)
+        packed.adam_step()
+        for o in opts:
+            o.zero_grad()
+        F.binary_cross_entropy_with_logits(ref(u, i), y).backward()
+        for o in opts:
+            o.step()
+    packed.write_back()
+    for (name, a), b in zip(m.state_dict().items(), ref.state_dict().values()):
+        assert torch.allclose(a, b, atol=1e-6), name
+    init = _model(variant)
+    for name in ("gmf_item", "mlp_item"):
+        if hasattr(m, name):
+            assert torch.equal(getattr(m, name).weight[10:], getattr(init, name).weight[10:])
+            assert not torch.equal(getattr(m, name).weight[:10], getattr(init, name).weight[:10])
+
+
+@pytest.mark.parametrize("setting,rows,want", [
+    ("auto", 2625, False),     # MovieLens 100K: 943 users + 1682 items, batch 1024
+    ("auto", 16384, True),     # a step touches at most 1/8 of the rows
+    ("dense", 10 ** 6, False),
+    ("rows", 100, True),
+])
+def test_embedding_adam_setting(setting, rows, want):
+    from mlbundle_training.ncf.train import row_adam
+
+    assert row_adam(NCFConfig(batch_size=1024, embedding_adam=setting), rows) is want
+
+
+def test_row_adam_training_beats_popularity():
+    data = create_synthetic_interactions(seed=1, users=200, items=150, count=4000)
+    got = train(NCFConfig(epochs=8, batch_size=256, lr=0.003, progress=False, seed=0,
+                          embedding_adam="rows"), data)
+    assert isinstance(got.history, list) and got.metrics
+    m = got.metrics
+    assert m["test_ndcg@10"] > m["popularity_test_ndcg@10"]
+    assert m["validation_full_ndcg@10"] > m["popularity_validation_full_ndcg@10"]

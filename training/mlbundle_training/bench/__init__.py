@@ -9,7 +9,8 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHES = {"ncf": "mlbundle_training.bench.ncf", "classifier": "mlbundle_training.bench.classifier"}
+BENCHES = {"ncf": "mlbundle_training.bench.ncf", "catalogue": "mlbundle_training.bench.catalogue",
+           "classifier": "mlbundle_training.bench.classifier"}
 
 
 def main(argv: list[str] | None = None) -> int:

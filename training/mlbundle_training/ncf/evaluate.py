@@ -11,6 +11,7 @@ validation for test). Metrics: HR@K and NDCG@K (sampled), Recall@K and NDCG@K (f
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -156,3 +157,34 @@ def evaluate(model: torch.nn.Module, part: HeldOut, k: int = 10,
 def prefixed(prefix: str, values: dict[str, float]) -> dict[str, float]:
     """``{"hr@10": x}`` -> ``{"<prefix>_hr@10": x}``."""
     return {f"{prefix}_{k}": v for k, v in values.items()}
+
+
+SELECT_METRICS = ("hr@{k}", "ndcg@{k}", "full_recall@{k}", "full_ndcg@{k}")
+
+
+@dataclass
+class Evaluation:
+    """A split with its validation and test parts ready to rank (shared by every model that
+    is trained and compared on it)."""
+
+    split: Split
+    validation: HeldOut
+    test: HeldOut
+
+    @classmethod
+    def build(cls, data: Interactions, split: Split, device: torch.device, negatives: int = 99,
+              seed: int = 0) -> "Evaluation":
+        """Validation and test parts of ``split`` with fixed sampled negatives."""
+        return cls(split, held_out(data, split, "validation", device, negatives, seed),
+                   held_out(data, split, "test", device, negatives, seed))
+
+    def popularity(self, data: Interactions, k: int = 10) -> dict[str, float]:
+        """``popularity_validation_*`` and ``popularity_test_*`` of the training counts."""
+        pop = Popularity(data.items[self.split.train], data.num_items)
+        return {**prefixed("popularity_validation", evaluate(pop, self.validation, k)),
+                **prefixed("popularity_test", evaluate(pop, self.test, k))}
+
+    def describe(self, k: int = 10) -> dict[str, Any]:
+        """The protocol for manifests: split, part sizes, how each part is ranked."""
+        return {"split": self.split.name, "parts": self.split.describe(), **self.split.sizes(),
+                "protocol": PROTOCOL.format(k=k, negatives=self.validation.ev.negatives.shape[1])}

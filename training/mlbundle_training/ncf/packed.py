@@ -16,7 +16,9 @@ trains the same model with fewer operators:
   own parameters, which are shared with the model: the fused Adam kernel called directly
   with one step counter for all parameters, which skips ``Optimizer.step``'s per-call
   bookkeeping (more than the kernel itself here); the functional for-each
-  ``torch.optim.adam.adam`` where the build has no fused kernel;
+  ``torch.optim.adam.adam`` where the build has no fused kernel. With ``row_adam=True`` the
+  tables are updated by :class:`~.rowadam.RowAdam` instead (only the rows a step touches:
+  the cost of a step no longer grows with the catalogue), the tower and output as before;
 - activations, gradients and their views live in per-batch-size buffers reused by every
   step (no fresh memory to fault in, no views to rebuild).
 
@@ -35,13 +37,14 @@ import torch.nn.functional as F
 from torch.optim.adam import adam
 
 from .model import NCF
+from .rowadam import RowAdam
 
 
 class PackedNCF:
     """Packed embeddings + hand-written forward/backward for one NCF model."""
 
     def __init__(self, model: NCF, lr: float = 0.001, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8):
+                 eps: float = 1e-8, row_adam: bool = False):
         self.model = model
         self.lr, self.betas, self.eps = lr, betas, eps
         s = model.shape
@@ -61,6 +64,9 @@ class PackedNCF:
         self.w_out_t = model.out.weight.t()
         self.params = list(self.tables.values()) + [p for wb in self.layers for p in wb] + [model.out.weight,
                                                                              model.out.bias]
+        self.rows = RowAdam(self.tables, lr, betas, eps) if row_adam else None
+        if self.rows is not None:  # the dense Adam below covers the tower and output only
+            self.params = self.params[len(self.tables):]
         # gradients live in buffers kept across steps: a fresh table-sized tensor per step
         # costs page faults that outweigh the arithmetic
         for p in self.params:
@@ -79,9 +85,12 @@ class PackedNCF:
     def adam_step(self) -> None:
         """One Adam update (``torch.optim.Adam``'s maths and defaults) of every packed
         parameter from its ``.grad``: the fused kernel called once, else the functional
-        for-each ``torch.optim.adam.adam``."""
+        for-each ``torch.optim.adam.adam``; the tables' touched rows by :class:`RowAdam`
+        when ``row_adam``."""
         grads, b1, b2 = self._grads, *self.betas
         self.step.add_(1)
+        if self.rows is not None:
+            self.rows.step()
         if self._fused is not None:
             try:
                 self._fused(self.params, grads, self.exp_avg, self.exp_avg_sq, [],
@@ -95,6 +104,13 @@ class PackedNCF:
              capturable=False, differentiable=False, fused=False, grad_scale=None, found_inf=None,
              has_complex=False, amsgrad=False, beta1=b1, beta2=b2, lr=self.lr, weight_decay=0.0,
              eps=self.eps, maximize=False)
+
+    def _table_grad(self, branch: str, rows: torch.Tensor, dx: torch.Tensor) -> None:
+        """Gradient of a packed table from its gathered rows' gradients ``dx``."""
+        if self.rows is not None:
+            self.rows.set_grad(branch, rows, dx)
+        else:
+            self.tables[branch].grad.zero_().index_add_(0, rows, dx)
 
     def pairs(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
         """``[n, 2]`` packed-table rows of (user, item) pairs."""
@@ -172,7 +188,7 @@ class PackedNCF:
             dg = ws["dg"]
             torch.mul(dg, gi, out=ws["dgu"])
             torch.mul(dg, gu, out=ws["dgi"])
-            self.tables["gmf"].grad.zero_().index_add_(0, rows, ws["dx"])
+            self._table_grad("gmf", rows, ws["dx"])
         if h:
             grads = ws["grads"]
             da = ws["da"] if f else dfeat
@@ -182,7 +198,7 @@ class PackedNCF:
                 torch.mm(da.t(), acts[k], out=w.grad)
                 torch.sum(da, 0, out=bias.grad)
                 da = torch.mm(da, w, out=grads[k])
-            self.tables["mlp"].grad.zero_().index_add_(0, rows, ws["dx_mlp"])
+            self._table_grad("mlp", rows, ws["dx_mlp"])
         return z
 
 

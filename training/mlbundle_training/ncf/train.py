@@ -30,7 +30,7 @@ from tqdm import tqdm
 from ..errors import TrainingError
 from ..data.interactions import Interactions
 from ..data.splits import Split, make_split
-from .evaluate import PROTOCOL, HeldOut, Popularity, evaluate, held_out, prefixed
+from .evaluate import SELECT_METRICS, Evaluation, evaluate, prefixed
 from .model import NCF, NCFShape
 from .negatives import make_generator, positive_index, sample_negatives
 from .packed import PackedNCF, packed_epoch
@@ -60,6 +60,7 @@ class NCFConfig:
     top_k: int = 10
     select_metric: str = "full_ndcg@10"
     epoch_eval_rows: int = 2000
+    embedding_adam: str = "auto"
     progress: bool = True
     log_every: int = 10
     packed_step: bool = True
@@ -67,7 +68,7 @@ class NCFConfig:
     def hyperparameters(self) -> dict[str, Any]:
         """The knobs that shape the model and training, for manifests."""
         keep = ("variant", "epochs", "batch_size", "lr", "factors", "layers", "negatives",
-                "seed", "split", "eval_negatives", "top_k", "select_metric")
+                "seed", "split", "eval_negatives", "top_k", "select_metric", "embedding_adam")
         return {k: v for k, v in asdict(self).items() if k in keep}
 
 
@@ -210,41 +211,26 @@ def _check_negatives_exist(data: Interactions) -> None:
                             "add items or drop those users")
 
 
-SELECT_METRICS = ("hr@{k}", "ndcg@{k}", "full_recall@{k}", "full_ndcg@{k}")
+EMBEDDING_ADAM = ("auto", "rows", "dense")
+# "auto" picks row-wise Adam when a step touches at most this share of the packed table's
+# rows (2 per sample): below it, dense Adam's pass over the table costs more than the
+# row-wise bookkeeping (docs/benchmarks.md, "Training cost against catalogue size")
+ROW_ADAM_SHARE = 1 / 8
 
 
-@dataclass
-class Evaluation:
-    """A split with its validation and test parts ready to rank (shared by every model that
-    is trained and compared on it)."""
-
-    split: Split
-    validation: HeldOut
-    test: HeldOut
-
-    @classmethod
-    def build(cls, data: Interactions, split: Split, device: torch.device, negatives: int = 99,
-              seed: int = 0) -> "Evaluation":
-        """Validation and test parts of ``split`` with fixed sampled negatives."""
-        return cls(split, held_out(data, split, "validation", device, negatives, seed),
-                   held_out(data, split, "test", device, negatives, seed))
-
-    def popularity(self, data: Interactions, k: int = 10) -> dict[str, float]:
-        """``popularity_validation_*`` and ``popularity_test_*`` of the training counts."""
-        pop = Popularity(data.items[self.split.train], data.num_items)
-        return {**prefixed("popularity_validation", evaluate(pop, self.validation, k)),
-                **prefixed("popularity_test", evaluate(pop, self.test, k))}
-
-    def describe(self, k: int = 10) -> dict[str, Any]:
-        """The protocol for manifests: split, part sizes, how each part is ranked."""
-        return {"split": self.split.name, "parts": self.split.describe(), **self.split.sizes(),
-                "protocol": PROTOCOL.format(k=k, negatives=self.validation.ev.negatives.shape[1])}
+def row_adam(cfg: NCFConfig, table_rows: int) -> bool:
+    """Whether the packed step updates the embedding tables row-wise (``cfg.embedding_adam``)."""
+    if cfg.embedding_adam == "auto":
+        return 2 * cfg.batch_size <= ROW_ADAM_SHARE * table_rows
+    return cfg.embedding_adam == "rows"
 
 
 def check_config(cfg: NCFConfig) -> None:
     """Raise TrainingError on knobs that cannot train."""
     if cfg.epochs < 1 or cfg.batch_size < 1 or cfg.negatives < 1 or cfg.lr <= 0 or cfg.log_every < 0:
         raise TrainingError("epochs, batch-size and negatives must be >= 1, lr > 0 and log-every >= 0")
+    if cfg.embedding_adam not in EMBEDDING_ADAM:
+        raise TrainingError(f"embedding-adam {cfg.embedding_adam!r}: want one of {', '.join(EMBEDDING_ADAM)}")
     allowed = [m.format(k=cfg.top_k) for m in SELECT_METRICS]
     if cfg.select_metric not in allowed:
         raise TrainingError(f"select-metric {cfg.select_metric!r}: want one of {', '.join(allowed)}")
@@ -274,7 +260,9 @@ def train(cfg: NCFConfig, data: Interactions, evaluation: Evaluation | None = No
     if world > 1:
         net = torch.nn.parallel.DistributedDataParallel(
             model, device_ids=[device.index] if device.type == "cuda" else None)
-    packed = PackedNCF(model, cfg.lr) if cfg.packed_step and world == 1 and device.type == "cpu" else None
+    packed = None
+    if cfg.packed_step and world == 1 and device.type == "cpu":
+        packed = PackedNCF(model, cfg.lr, row_adam=row_adam(cfg, data.num_users + data.num_items))
     opt = _adam(model, cfg.lr) if packed is None else None
     users_t = torch.as_tensor(tr_u, device=device)
     items_t = torch.as_tensor(tr_i, device=device)
