@@ -1,6 +1,6 @@
 """Command line: ``python -m mlbundle_training.cli <command> [flags]``.
 
-Commands: ``prepare`` (splits + spec + id maps), ``convert-movielens``, ``train-ncf``,
+Commands: ``prepare`` (splits + spec + id maps), ``convert-movielens``, ``train-ncf``, ``tune``,
 ``train-classifier``, ``publish``, ``synth-checkpoint``. Input problems print one line
 naming what and where and exit 2; unexpected failures exit 1 with a traceback in the log.
 """
@@ -48,6 +48,8 @@ def _ncf_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--select-metric", default=d.select_metric,
                    help="validation metric that picks the kept epoch: hr@10, ndcg@10 (sampled), "
                         "full_recall@10 or full_ndcg@10 (against every item)")
+    p.add_argument("--patience", type=int, default=d.patience,
+                   help="stop after this many epochs without a better validation metric (0: never)")
     p.add_argument("--embedding-adam", default=d.embedding_adam, choices=("auto", "rows", "dense"),
                    help="packed CPU step: Adam over the embedding rows a step touches (rows), over "
                         "whole tables (dense), or rows once the tables are 8x a step's rows (auto)")
@@ -116,6 +118,49 @@ def cmd_train_ncf(ns: argparse.Namespace) -> str:
     return "" if d is None else str(d)  # None: a torchrun rank other than 0
 
 
+def cmd_tune(ns: argparse.Namespace) -> str:
+    """Search model kinds and settings on validation, export the winner; prints its directory."""
+    from pathlib import Path
+
+    from .contract.checkpoint import check_writable, default_version, validate_version
+    from .ncf.tune import TuneConfig, run
+
+    version = validate_version(ns.version or default_version())
+    trials_file = ns.trials_file or str(Path(ns.output_dir) / "tune" / f"{version}.jsonl")
+    cfg = TuneConfig(ns.output_dir, version, ns.models, ns.trials, ns.time_budget, ns.max_epochs,
+                     ns.patience, ns.seed, ns.split, ns.single_interaction, ns.eval_negatives,
+                     10, ns.select_metric, trials_file, ns.progress)
+    check_writable(cfg.output_dir)
+    return str(run(cfg, DataSource.from_args(ns).load()))
+
+
+def _tune_flags(p: argparse.ArgumentParser) -> None:
+    from .ncf.tune import CANDIDATES, TuneConfig
+
+    d = TuneConfig()
+    p.add_argument("--data-path", default="synthetic", help="as for train-ncf")
+    p.add_argument("--output-dir", default=d.output_dir, help="checkpoint store root; writes <root>/ncf/<version>/")
+    p.add_argument("--version", default=None, help="version name (default: UTC time YYYYMMDDTHHMMSSZ)")
+    p.add_argument("--models", type=lambda s: s.split(","), default=d.models,
+                   help=f"model kinds to search, comma-separated: {', '.join(CANDIDATES)}")
+    p.add_argument("--trials", type=int, default=d.trials, help="trials per model kind (the first: its defaults)")
+    p.add_argument("--time-budget", type=float, default=d.time_budget,
+                   help="seconds; no trial starts after that (trials run round-robin over the kinds)")
+    p.add_argument("--max-epochs", type=int, default=d.max_epochs, help="epochs of an NCF trial at most")
+    p.add_argument("--patience", type=int, default=d.patience,
+                   help="an NCF trial stops after this many epochs without a better validation metric")
+    p.add_argument("--seed", type=int, default=d.seed, help="random seed (split, search, training)")
+    p.add_argument("--split", default=d.split, choices=("leave-one-out", "random"), help="as for train-ncf")
+    p.add_argument("--single-interaction", default=d.single_interaction, choices=("error", "train-only"),
+                   help="as for train-ncf")
+    p.add_argument("--eval-negatives", type=int, default=d.eval_negatives, help="as for train-ncf")
+    p.add_argument("--select-metric", default=d.select_metric, help="validation metric that picks (as for train-ncf)")
+    p.add_argument("--trials-file", default=None,
+                   help="JSON lines, one per trial (default <output-dir>/tune/<version>.jsonl)")
+    p.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bar")
+    _synthetic_flags(p)
+
+
 def prepare(cfg: PrepareConfig) -> dict:
     """Write train/validation/test splits, spec.json and id maps; returns the spec."""
     from .data.splits import make_split, write_prepared
@@ -165,6 +210,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train-ncf", help="train the NCF recommender and export a checkpoint", formatter_class=fmt)
     _ncf_flags(p)
     p.set_defaults(func=cmd_train_ncf)
+
+    p = sub.add_parser("tune", help="search NCF and ALS settings on validation, export the winner",
+                       formatter_class=fmt)
+    _tune_flags(p)
+    p.set_defaults(func=cmd_tune)
 
     p = sub.add_parser("prepare", help="write train/validation/test splits, spec.json and id maps", formatter_class=fmt)
     p.add_argument("--data-path", default="synthetic", help="JSON/JSONL, u.data, dynamodb://<table> or 'synthetic'")

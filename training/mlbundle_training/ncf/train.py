@@ -61,6 +61,7 @@ class NCFConfig:
     select_metric: str = "full_ndcg@10"
     epoch_eval_rows: int = 2000
     embedding_adam: str = "auto"
+    patience: int = 0
     progress: bool = True
     log_every: int = 10
     packed_step: bool = True
@@ -68,7 +69,7 @@ class NCFConfig:
     def hyperparameters(self) -> dict[str, Any]:
         """The knobs that shape the model and training, for manifests."""
         keep = ("variant", "epochs", "batch_size", "lr", "factors", "layers", "negatives",
-                "seed", "split", "eval_negatives", "top_k", "select_metric", "embedding_adam")
+                "seed", "split", "eval_negatives", "top_k", "select_metric", "embedding_adam", "patience")
         return {k: v for k, v in asdict(self).items() if k in keep}
 
 
@@ -227,8 +228,10 @@ def row_adam(cfg: NCFConfig, table_rows: int) -> bool:
 
 def check_config(cfg: NCFConfig) -> None:
     """Raise TrainingError on knobs that cannot train."""
-    if cfg.epochs < 1 or cfg.batch_size < 1 or cfg.negatives < 1 or cfg.lr <= 0 or cfg.log_every < 0:
-        raise TrainingError("epochs, batch-size and negatives must be >= 1, lr > 0 and log-every >= 0")
+    if (cfg.epochs < 1 or cfg.batch_size < 1 or cfg.negatives < 1 or cfg.lr <= 0 or cfg.log_every < 0
+            or cfg.patience < 0):
+        raise TrainingError("epochs, batch-size and negatives must be >= 1, lr > 0, log-every and "
+                            "patience >= 0")
     if cfg.embedding_adam not in EMBEDDING_ADAM:
         raise TrainingError(f"embedding-adam {cfg.embedding_adam!r}: want one of {', '.join(EMBEDDING_ADAM)}")
     allowed = [m.format(k=cfg.top_k) for m in SELECT_METRICS]
@@ -236,10 +239,12 @@ def check_config(cfg: NCFConfig) -> None:
         raise TrainingError(f"select-metric {cfg.select_metric!r}: want one of {', '.join(allowed)}")
 
 
-def train(cfg: NCFConfig, data: Interactions, evaluation: Evaluation | None = None) -> NCFResult:
+def train(cfg: NCFConfig, data: Interactions, evaluation: Evaluation | None = None,
+          report_test: bool = True) -> NCFResult:
     """Train on the training part with ``cfg``; keep the epoch with the best validation
     ``cfg.select_metric`` and score it once on test. ``evaluation`` (default: built from
-    ``cfg.split``) lets several runs share one split and its sampled negatives."""
+    ``cfg.split``) lets several runs share one split and its sampled negatives;
+    ``report_test=False`` leaves test (and the baseline) unscored."""
     check_config(cfg)
     device = pick_device(cfg.device)
     rank, world = _distributed(device)
@@ -291,14 +296,17 @@ def train(cfg: NCFConfig, data: Interactions, evaluation: Evaluation | None = No
         if val[cfg.select_metric] > best:
             best, best_epoch = val[cfg.select_metric], epoch
             best_state = copy.deepcopy(model.state_dict())
+        elif cfg.patience and world == 1 and epoch - best_epoch >= cfg.patience:
+            break  # no validation gain for `patience` epochs (one process: ranks stay in step)
     if best_state is not None:
         model.load_state_dict(best_state)
     model.eval()
     final: dict[str, float] = {}
     if rank == 0:
         final.update(prefixed("validation", evaluate(model, evaluation.validation, cfg.top_k)))
-        final.update(prefixed("test", evaluate(model, evaluation.test, cfg.top_k)))
-        final.update(evaluation.popularity(data, cfg.top_k))
+        if report_test:  # tune scores only the trial it picks
+            final.update(prefixed("test", evaluate(model, evaluation.test, cfg.top_k)))
+            final.update(evaluation.popularity(data, cfg.top_k))
         log.info(json.dumps({"event": "best", "epoch": best_epoch, **final}))
     return NCFResult(model, cfg, data, split, final, history, best_epoch,
                      float(np.median(rates)) if rates else 0.0, evaluation)
