@@ -54,6 +54,21 @@ func Unavailable(msg string, retryAfterSeconds int) *Error {
 		RetryAfter: retryAfterSeconds}
 }
 
+// StoreUnavailable is a 503 "store_unavailable" error with Retry-After: 1, for a
+// dependency (the interactions store) that failed or throttled the call. Nothing was
+// answered from partial data; the caller may retry.
+func StoreUnavailable(msg string) *Error {
+	return &Error{Status: http.StatusServiceUnavailable, Code: codeStoreUnavailable, Message: msg, RetryAfter: 1}
+}
+
+// StoreFailed is StoreUnavailable(msg) wrapping cause: the caller sees msg, the router
+// logs the cause with the request id.
+func StoreFailed(msg string, cause error) error {
+	return fmt.Errorf("%w: %w", StoreUnavailable(msg), cause)
+}
+
+const codeStoreUnavailable = "store_unavailable"
+
 // MethodNotAllowed is a 405 "method_not_allowed" error listing the allowed methods.
 func MethodNotAllowed(method string, allowed []string) *Error {
 	return &Error{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed",
@@ -70,7 +85,7 @@ func toError(err error) (*Error, bool) {
 	var e *Error
 	switch {
 	case errors.As(err, &e):
-		return e, e.Status >= 500 && e.Code == errInternal.Code
+		return e, e.Status >= 500 && (e.Code == errInternal.Code || e.Code == codeStoreUnavailable)
 	case errors.Is(err, context.DeadlineExceeded):
 		return errTimeout, true
 	default:

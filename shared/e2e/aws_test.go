@@ -137,11 +137,14 @@ func (c *cloud) upload(t *testing.T, dir string, kind checkpoint.Kind, version s
 }
 
 // env is the configuration a deployed function would get.
-func (c *cloud) env(t *testing.T) config.Config {
+func (c *cloud) env(t *testing.T) config.Config { return c.envAt(t, c.cfg.AWSEndpointURL) }
+
+// envAt is env with the AWS endpoint at endpoint (a fault proxy in front of the emulator).
+func (c *cloud) envAt(t *testing.T, endpoint string) config.Config {
 	m := map[string]string{
 		"MODELS_BUCKET": c.bucket, "MODELS_PREFIX": c.prefix, "ACTIVE_TABLE": c.tables["models"],
 		"INTERACTIONS_TABLE": c.tables["interactions"], "POPULARITY_TABLE": c.tables["popularity"],
-		"AWS_ENDPOINT_URL": c.cfg.AWSEndpointURL, "ONNXRUNTIME_LIB": os.Getenv("ONNXRUNTIME_LIB"),
+		"AWS_ENDPOINT_URL": endpoint, "ONNXRUNTIME_LIB": os.Getenv("ONNXRUNTIME_LIB"),
 		"MODEL_TTL_SECONDS": "0",
 	}
 	cfg, err := config.Load(func(k string) string { return m[k] })

@@ -133,5 +133,8 @@ func apiError(err error) error {
 	if errors.As(err, &ve) {
 		return api.Invalidf("interactions[%d].%s: %s", ve.Index, ve.Field, ve.Message)
 	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		return api.StoreFailed("the interactions store did not take the batch; retry it (with timestamps, a retry stores nothing twice)", err)
+	}
 	return err
 }

@@ -92,6 +92,8 @@ func apiError(err error) error {
 		return api.Unavailable("no recommendation model is loaded yet; retry later", nm.RetryAfter)
 	case errors.Is(err, modelstore.ErrNoModel):
 		return api.Unavailable("no recommendation model is loaded yet; retry later", 5)
+	case errors.Is(err, ErrStoreUnavailable) && !errors.Is(err, context.DeadlineExceeded):
+		return api.StoreFailed("the interactions store did not answer; retry later", err)
 	}
 	return err
 }

@@ -26,6 +26,10 @@ const (
 	StrategyPopular = "popular"  // nothing to personalise on: most-interacted items
 )
 
+// ErrStoreUnavailable marks a call that could not read the user's history: it fails (503)
+// rather than answer without excluding what the user saw.
+var ErrStoreUnavailable = errors.New("interactions store unavailable")
+
 // ErrInvalidInput marks a caller's mistake (bad user id, k, item ids).
 var ErrInvalidInput = errors.New("invalid input")
 
@@ -116,7 +120,7 @@ func (s *Service) seen(ctx context.Context, userID string) (map[string]struct{},
 	}
 	seen, err := s.store.Seen(ctx, userID)
 	if err != nil {
-		return nil, fmt.Errorf("recommend for %q: %w", userID, err)
+		return nil, fmt.Errorf("recommend for %q: %w: %w", userID, ErrStoreUnavailable, err)
 	}
 	return seen, nil
 }
