@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from mlbundle_training.contract.ids import check_id
 from mlbundle_training.data import interactions as it
 
 CASES = json.loads((Path(__file__).resolve().parents[2] / "testdata" / "contract" / "interactions.json")
@@ -16,7 +17,7 @@ CASES = json.loads((Path(__file__).resolve().parents[2] / "testdata" / "contract
 
 @pytest.mark.parametrize("case", CASES["ids"], ids=[c["note"][:40] for c in CASES["ids"]])
 def test_id(case):
-    assert it.check_id(case["id"]) == ("" if case["valid"] else case["error"])
+    assert check_id(case["id"]) == ("" if case["valid"] else case["error"])
 
 
 @pytest.mark.parametrize("case", CASES["records"], ids=[c["note"][:40] for c in CASES["records"]])

@@ -23,14 +23,17 @@ def version_dir(tmp_path):
 
 def test_publish_local_copies_and_verifies(version_dir, tmp_path):
     root = tmp_path / "models"
-    dest = publish(version_dir, str(root), activate=True)
+    dest = publish(version_dir, str(root))
     assert dest == str(root / "ncf" / "v1")
     assert checkpoint.verify_checkpoint(dest)["version"] == "v1"
     assert sorted(os.listdir(dest)) == ["items.json", "manifest.json", "model.onnx", "parity.json",
                                         "popular.json", "users.json"]
-    active = json.loads((root / "ncf" / "ACTIVE").read_text())
-    assert active["version"] == "v1" and active["kind"] == "ncf"
+    assert not (root / "ncf" / "ACTIVE").exists()
     assert publish(version_dir, str(root)) == dest  # same checkpoint again: a no-op
+    # activation proves the version first: this one's graph is not an NCF graph
+    with pytest.raises(TrainingError, match="cannot be served, not published"):
+        publish(version_dir, str(root), activate=True)
+    assert not (root / "ncf" / "ACTIVE").exists()
 
 
 def test_publish_refuses_incomplete_or_conflicting(version_dir, tmp_path):

@@ -1,16 +1,16 @@
 """Publish a checkpoint directory to a local store or S3, manifest.json last, verified.
 
-The source must be complete (a manifest whose files all match). Files are written in
-name order with manifest.json last, so a reader (or the S3 ObjectCreated trigger on
-``*/manifest.json``) never sees a manifest before its files. Every written object is read
-back and its sha256 compared with the manifest.
+The source must be complete (a manifest that matches the schema and whose files all
+match). Files are written in name order with manifest.json last, so a reader (or the S3
+ObjectCreated trigger on ``*/manifest.json``) never sees a manifest before its files. Every
+written object is read back and its sha256 compared with the manifest. Activation (local
+stores) first proves that serving can load the version (:mod:`.proof`, the checks reload
+runs), then moves the pointer under the shared rule (:mod:`.pointer`).
 """
 
 from __future__ import annotations
 
-import datetime as _dt
 import hashlib
-import json
 import logging
 import os
 import shutil
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from . import checkpoint as ckpt
+from . import pointer, proof
 from ..errors import TrainingError
 
 log = logging.getLogger(__name__)
@@ -26,16 +27,21 @@ log = logging.getLogger(__name__)
 def publish(src: str | os.PathLike, to: str, activate: bool = False) -> str:
     """Publish ``src`` to ``to`` (``s3://bucket/prefix`` or a local store root).
 
-    Returns the destination (URI or directory). ``activate`` (local stores only) also
-    points ``<root>/<kind>/ACTIVE`` at this version unless a newer one is active.
+    Returns the destination (URI or directory). ``activate`` (local stores only) first
+    checks that serving can load the version (nothing is written when it cannot), then
+    points ``<root>/<kind>/ACTIVE`` at it unless the active version is as new or newer
+    (TrainingError after publishing: the version is in the store but not active).
     """
     manifest = ckpt.verify_checkpoint(src)
-    ckpt.validate_kind(manifest["kind"])
-    ckpt.validate_version(manifest["version"])
     if to.startswith("s3://"):
         if activate:
             raise TrainingError("--activate is for local stores; in AWS the reload function promotes")
         return _publish_s3(Path(src), manifest, to)
+    if activate:
+        try:
+            proof.check_servable(src)
+        except TrainingError as e:
+            raise TrainingError(f"{src} cannot be served, not published: {e}") from e
     return _publish_local(Path(src), manifest, Path(to), activate)
 
 
@@ -71,19 +77,13 @@ def _publish_local(src: Path, manifest: dict[str, Any], root: Path, activate: bo
 
 
 def _activate(root: Path, manifest: dict[str, Any]) -> None:
-    """Write ``<root>/<kind>/ACTIVE`` unless it already names a newer version."""
-    path = root / manifest["kind"] / "ACTIVE"
-    new = {"kind": manifest["kind"], "version": manifest["version"],
-           "created_at": manifest.get("created_at") or _dt.datetime.now(_dt.timezone.utc).isoformat()}
-    if path.exists():
-        try:
-            cur = json.loads(path.read_text(encoding="utf-8"))
-            if str(cur.get("created_at", "")) > new["created_at"]:
-                log.info("ACTIVE keeps newer version %s", cur.get("version"))
-                return
-        except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
-            log.warning("%s is not valid JSON: replacing it", path)
-    ckpt.write_json_atomic(path, new)
+    """Point ``<root>/<kind>/ACTIVE`` at the published version under the pointer rule."""
+    try:
+        pointer.promote(root, manifest["kind"], manifest["version"], manifest["created_at"])
+    except pointer.StaleError as e:
+        raise TrainingError(f"published {root / manifest['kind'] / manifest['version']} but did not "
+                            f"activate it: {e}") from e
+    log.info("%s/ACTIVE -> %s", root / manifest["kind"], manifest["version"])
 
 
 def parse_s3(uri: str) -> tuple[str, str]:
