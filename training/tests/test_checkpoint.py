@@ -32,6 +32,7 @@ NCF_SECTION = {"variant": "mlp", "num_users": 1, "num_items": 1, "user_ids_file"
 def _fill(d):
     """A small ncf-shaped version directory (the graph is x -> x + 1, not an NCF)."""
     _tiny_onnx(d / "model.onnx")
+    _tiny_onnx(d / "score_all.onnx")
     x = np.array([0.5, -1.0, 2.0], dtype=np.float32)
     chk = checkpoint.parity_check("model.onnx", {"x": x}, {"y": x + 1}, tolerance=1e-5)
     checkpoint.write_parity(d, [chk])
@@ -43,7 +44,7 @@ def _fill(d):
 
 def _close(d, version="v1", metrics=None, section=None, **kw):
     """write_manifest with a manifest that matches the schema."""
-    io = {"model.onnx": checkpoint.describe_onnx(d / "model.onnx")}
+    io = {name: checkpoint.describe_onnx(d / name) for name in ("model.onnx", "score_all.onnx")}
     return checkpoint.write_manifest(d, "ncf", version, io, {"epochs": 1}, {"users": 1},
                                      metrics or {}, section or NCF_SECTION, revision="r", **kw)
 
@@ -61,13 +62,14 @@ def test_default_version_and_validation():
 def test_write_manifest_lists_files_and_is_last(tmp_path):
     d = checkpoint.prepare_version_dir(tmp_path, "ncf", "v1")
     chk = _fill(d)
-    io = {"model.onnx": checkpoint.describe_onnx(d / "model.onnx")}
+    io = {name: checkpoint.describe_onnx(d / name) for name in ("model.onnx", "score_all.onnx")}
     assert io["model.onnx"]["inputs"] == [{"name": "x", "dtype": "float32", "shape": ["batch"]}]
     m = checkpoint.write_manifest(d, "ncf", "v1", io, {"epochs": 1}, {"users": 1},
                                   {"hr@10": np.float32(0.5)}, NCF_SECTION, revision="abc")
     on_disk = json.loads((d / "manifest.json").read_text())
     assert on_disk == m
-    assert sorted(m["files"]) == ["items.json", "model.onnx", "parity.json", "popular.json", "users.json"]
+    assert sorted(m["files"]) == ["items.json", "model.onnx", "parity.json", "popular.json", "score_all.onnx",
+                                  "users.json"]
     assert m["files"]["users.json"] == {
         "sha256": checkpoint.file_digest(d / "users.json")["sha256"], "size": 6}
     assert m["schema_version"] == 1 and m["ncf"] == NCF_SECTION

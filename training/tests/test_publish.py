@@ -27,7 +27,7 @@ def test_publish_local_copies_and_verifies(version_dir, tmp_path):
     assert dest == str(root / "ncf" / "v1")
     assert checkpoint.verify_checkpoint(dest)["version"] == "v1"
     assert sorted(os.listdir(dest)) == ["items.json", "manifest.json", "model.onnx", "parity.json",
-                                        "popular.json", "users.json"]
+                                        "popular.json", "score_all.onnx", "users.json"]
     assert not (root / "ncf" / "ACTIVE").exists()
     assert publish(version_dir, str(root)) == dest  # same checkpoint again: a no-op
     # activation proves the version first: this one's graph is not an NCF graph
@@ -85,11 +85,13 @@ def test_publish_s3_manifest_last_and_read_back(version_dir, aws_endpoint, monke
 
     monkeypatch.setattr(aws, "client", recording)
     dest = publish(version_dir, f"s3://{bucket}/models/")
-    assert puts == ["items.json", "model.onnx", "parity.json", "popular.json", "users.json", "manifest.json"]
+    assert puts == ["items.json", "model.onnx", "parity.json", "popular.json", "score_all.onnx", "users.json",
+                    "manifest.json"]
     assert dest == f"s3://{bucket}/models/ncf/v1/"
     objs = s3.list_objects_v2(Bucket=bucket, Prefix="models/ncf/v1/")["Contents"]
     keys = sorted(o["Key"].rsplit("/", 1)[1] for o in objs)
-    assert keys == ["items.json", "manifest.json", "model.onnx", "parity.json", "popular.json", "users.json"]
+    assert keys == ["items.json", "manifest.json", "model.onnx", "parity.json", "popular.json", "score_all.onnx",
+                    "users.json"]
     body = s3.get_object(Bucket=bucket, Key="models/ncf/v1/manifest.json")["Body"].read()
     assert body == (version_dir / "manifest.json").read_bytes()
     with pytest.raises(TrainingError, match="NoSuchBucket"):

@@ -68,6 +68,8 @@ BROKEN = [
     ("negative size", _ncf, ["files", "users.json", "size"], -1, "$.files['users.json'].size"),
     ("parity.json missing", _ncf, ["files", "parity.json"], _DROP, "$.files"),
     ("model.onnx has no I/O", _ncf, ["onnx", "model.onnx"], _DROP, "$.onnx"),
+    ("ncf without score_all.onnx", _ncf, ["files", "score_all.onnx"], _DROP, "$.files"),
+    ("ncf without score_all.onnx I/O", _ncf, ["onnx", "score_all.onnx"], _DROP, "$.onnx"),
     ("float64 output", _ncf, ["onnx", "model.onnx", "outputs", 0, "dtype"], "float64",
      "$.onnx['model.onnx'].outputs[0].dtype"),
     ("negative fixed axis", _ncf, ["onnx", "score_all.onnx", "inputs", 0, "shape", 0], -1,
