@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mlbundle_training.contract import checkpoint as ckpt
-from mlbundle_training.contract import validate
+from mlbundle_training.contract import proof, validate
 from mlbundle_training.classifier import export as export_classifier
 from mlbundle_training.data.classification import ClassificationData, write_classification_data
 from mlbundle_training.data.classification_sample import TAXONOMY, make_sample_dataset
@@ -48,6 +48,7 @@ def test_checkpoint_is_complete_and_verified(checkpoint_dir):
     assert m["kind"] == "classifier" and m["version"] == "t1"
     assert validate.problems("manifest", m) == []
     assert validate.problems("parity", json.loads((checkpoint_dir / "parity.json").read_text())) == []
+    assert proof.check_servable(checkpoint_dir)["version"] == "t1"  # what publish --activate runs
     assert set(m["files"]) == {"model.onnx", "model.int8.onnx", "parity.json", "vocab.txt",
                                "tokenizer_cases.jsonl", "evaluation.json", "model.pt"}
     assert m["classifier"]["pytorch_file"] == "model.pt"
