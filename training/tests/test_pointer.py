@@ -52,12 +52,22 @@ def test_promote_waits_for_the_lock(tmp_path):
     assert done.is_set() and pointer.read(tmp_path, "ncf")["version"] == "v1"
 
 
-def test_unreadable_pointer_is_not_overwritten(tmp_path):
+@pytest.mark.parametrize("corrupt", [
+    "{not json",
+    '{"kind": "classifier", "version": "v9", "created_at": "2030-01-01T00:00:00Z"}',
+    '{"kind": "ncf", "version": "../v9", "created_at": "2030-01-01T00:00:00Z"}',
+    '{"kind": "ncf", "version": "v9", "created_at": "2030-01-01 00:00"}',
+])
+def test_corrupt_pointer_is_replaced_with_a_warning(tmp_path, caplog, corrupt):
+    """As on the Go side (modelstore.ErrCorruptPointer): a file that is no pointer counts as none."""
     (tmp_path / "ncf").mkdir()
-    (tmp_path / "ncf" / "ACTIVE").write_text("{not json")
-    with pytest.raises(TrainingError, match="not a readable pointer"):
+    (tmp_path / "ncf" / "ACTIVE").write_text(corrupt)
+    with pytest.raises(pointer.CorruptPointerError):
+        pointer.read(tmp_path, "ncf")
+    with caplog.at_level("WARNING"):
         pointer.promote(tmp_path, "ncf", "v1", "2026-12-02T01:50:00Z")
-    assert (tmp_path / "ncf" / "ACTIVE").read_text() == "{not json"
+    assert pointer.read(tmp_path, "ncf")["version"] == "v1"
+    assert "is not a pointer" in caplog.text and "replacing it with v1" in caplog.text
 
 
 def test_format_instant_matches_go():

@@ -6,7 +6,9 @@ sides follow (docs/checkpoint.md, "Active pointer"; the Go side is shared/models
 - a candidate replaces the pointer only when strictly newer; an equal time is stale unless
   it is the very version already active (a repeat, which changes nothing);
 - the read-compare-write holds an exclusive ``flock`` on ``<root>/<kind>/.ACTIVE.lock``
-  (the lock file the Go side takes) and replaces the file by rename.
+  (the lock file the Go side takes) and replaces the file by rename;
+- a file that cannot be read as a pointer (not JSON, another kind, an invalid version or
+  time) counts as none: the version being promoted replaces it, with a warning.
 
 testdata/contract/pointer_cases.json holds the cases both test suites run.
 """
@@ -17,6 +19,7 @@ import contextlib
 import datetime as _dt
 import fcntl
 import json
+import logging
 import os
 import re
 from pathlib import Path
@@ -26,6 +29,7 @@ from ..errors import TrainingError
 from . import checkpoint as ckpt
 from . import validate
 
+log = logging.getLogger(__name__)
 POINTER = "ACTIVE"
 LOCK = ".ACTIVE.lock"
 _INSTANT = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$")
@@ -33,6 +37,10 @@ _INSTANT = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z
 
 class StaleError(TrainingError):
     """The pointer names a version created later (or another version at the same time)."""
+
+
+class CorruptPointerError(TrainingError):
+    """The pointer file exists but cannot be read as a pointer."""
 
 
 def parse_instant(s: Any) -> tuple[int, int]:
@@ -77,18 +85,23 @@ def locked(root: str | os.PathLike, kind: str) -> Iterator[None]:
 
 
 def read(root: str | os.PathLike, kind: str) -> dict[str, Any] | None:
-    """The pointer of ``kind``, or None when there is none; TrainingError when unreadable."""
+    """The pointer of ``kind``, or None when there is none; CorruptPointerError when the file
+    cannot be read as a pointer (TrainingError when it cannot be read at all)."""
     path = Path(root) / kind / POINTER
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise TrainingError(f"{path}: not a readable pointer ({e}); fix or remove it") from e
-    validate.check("pointer", doc, str(path))
-    if doc["kind"] != kind:
-        raise TrainingError(f"{path} names kind {doc['kind']!r}")
-    parse_instant(doc["created_at"])
+    except OSError as e:
+        raise TrainingError(f"{path}: {e.strerror or e}") from e
+    try:
+        doc = json.loads(text)
+        validate.check("pointer", doc, str(path))
+        if doc["kind"] != kind:
+            raise TrainingError(f"{path} names kind {doc['kind']!r}")
+        parse_instant(doc["created_at"])
+    except (json.JSONDecodeError, TrainingError) as e:
+        raise CorruptPointerError(f"{path} is not a pointer: {e}") from e
     return doc
 
 
@@ -102,7 +115,11 @@ def promote(root: str | os.PathLike, kind: str, version: str, created_at: str) -
     ckpt.validate_version(version)
     new = {"kind": kind, "version": version, "created_at": format_instant(parse_instant(created_at))}
     with locked(root, kind):
-        cur = read(root, kind)
+        try:
+            cur = read(root, kind)
+        except CorruptPointerError as e:
+            log.warning("%s; replacing it with %s", e, version)
+            cur = None
         if not replaces(new, cur):
             raise StaleError(f"{Path(root) / kind / POINTER} holds {cur['version']} (created "
                              f"{cur['created_at']}), not older than {version} (created {created_at})")
