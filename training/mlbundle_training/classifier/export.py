@@ -2,7 +2,8 @@
 
 Writes ``model.onnx`` (inputs input_ids/attention_mask/token_type_ids int64
 [batch, sequence], output logits float32 [batch, num_labels]), ``model.int8.onnx``
-(onnxruntime dynamic quantization), ``vocab.txt``, ``tokenizer_cases.jsonl``,
+(dynamic quantization whose integer products are exact on every host: quantize.py),
+``vocab.txt``, ``tokenizer_cases.jsonl``,
 ``evaluation.json`` (per-label figures), ``model.pt`` (state dict of encoder and head,
 labels, thresholds, hyper-parameters, metrics: for resuming training; serving skips it),
 ``parity.json`` and, last, ``manifest.json``. Export fails (no manifest, the directory is
@@ -22,9 +23,10 @@ import numpy as np
 import torch
 
 from ..contract import checkpoint as ckpt
+from ..errors import TrainingError
 from .batches import collate, cross_fitted_metrics, encode, sigmoid
 from .model import TextClassifier, build_classifier, minilm_dir
-from ..errors import TrainingError
+from .quantize import quantize_int8
 from .tokenizer_cases import tokenizer_settings, write_cases
 
 log = logging.getLogger(__name__)
@@ -48,19 +50,6 @@ def export_onnx(model: torch.nn.Module, path: Path, example: dict[str, torch.Ten
         warnings.simplefilter("ignore")
         torch.onnx.export(model, tuple(example[k] for k in INPUTS), str(path), input_names=list(INPUTS),
                           output_names=["logits"], dynamic_axes=axes, opset_version=17, dynamo=False)
-
-
-def quantize_int8(src: Path, dst: Path) -> None:
-    """Dynamic int8 quantization of weights (onnxruntime.quantization.quantize_dynamic)."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    root = logging.getLogger()
-    was = root.disabled
-    root.disabled = True  # quantize_dynamic logs advice about pre-processing on the root logger
-    try:
-        quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8)
-    finally:
-        root.disabled = was
 
 
 def _session(path: Path):
