@@ -6,7 +6,12 @@
 #      published to models/ with ACTIVE pointers
 #   4. the interactions loaded into the embedded store (.local/interactions.db)
 #   5. `mlbundle serve` in the background; recommend (known + cold-start user) and
-#      classify with curl; the answers printed; the server stopped.
+#      classify with curl; one line per answer; the server stopped.
+#   6. a summary: what was trained, its metrics (NCF next to the popularity baseline), where
+#      it is published, and the answers.
+# The terminal shows progress bars and those lines; everything else (the JSON training
+# records, full API answers) goes to the log file .local/demo/demo-<time>.log, named at the
+# start and at the end; the server's own log is .local/demo/server.log.
 #
 #   scripts/demo.sh          everything (make demo)
 #   scripts/demo.sh train    steps 1-3 only (make train)
@@ -28,11 +33,15 @@ mkdir -p "$work" "$MODELS_DIR"
 threads=${THREADS:-2}
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 step() { printf '\n== %s\n' "$*"; }
+log="$root/$work/demo-$stamp.log"
+: >"$log"
+echo "demo log (JSON training records, full answers): $log"
+answers=()   # one line per API answer, for the summary
 
 step "setup: training venv and ONNX Runtime"
 venv=$("$root/scripts/venv.sh")
 export ONNXRUNTIME_LIB=${ONNXRUNTIME_LIB:-$("$root/scripts/onnxruntime.sh")}
-py() { PYTHONPATH="$root/training" HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 "$venv/bin/python" -m mlbundle_training.cli "$@"; }
+py() { PYTHONPATH="$root/training" HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 "$venv/bin/python" -m mlbundle_training.cli --log-file "$log" "$@"; }
 echo "venv $venv"
 echo "onnxruntime $ONNXRUNTIME_LIB"
 
@@ -49,9 +58,9 @@ train() {
   local t0=$SECONDS
   ncf_dir=$(py train-ncf --data-path "$data/interactions.jsonl" --output-dir "$work/build" \
     --version "demo-$stamp" --epochs "${NCF_EPOCHS:-8}" \
-    --batch-size 256 --lr 0.003 --threads "$threads" --no-progress | tail -n 1)
-  py publish "$ncf_dir" --to "$MODELS_DIR" --activate
-  echo "ncf trained and published in $((SECONDS - t0)) s: $(cat "$MODELS_DIR/ncf/ACTIVE")"
+    --batch-size 256 --lr 0.003 --threads "$threads" | tail -n 1)
+  py publish "$ncf_dir" --to "$MODELS_DIR" --activate >>"$log"
+  echo "ncf demo-$stamp trained and published in $((SECONDS - t0)) s"
 
   # one epoch only, so a higher encoder learning rate than the 2e-5 of the 3-epoch default
   step "train the classifier on testdata/classification (${CLS_EPOCHS:-1} epoch, max length ${CLS_MAX_LENGTH:-64})"
@@ -59,8 +68,8 @@ train() {
   cls_dir=$(py train-classifier --data testdata/classification/sample.json --output-dir "$work/build" \
     --version "demo-$stamp" --epochs "${CLS_EPOCHS:-1}" --max-length "${CLS_MAX_LENGTH:-64}" --lr 1e-4 \
     --threads "$threads" | tail -n 1)
-  py publish "$cls_dir" --to "$MODELS_DIR" --activate
-  echo "classifier trained and published in $((SECONDS - t0)) s: $(cat "$MODELS_DIR/classifier/ACTIVE")"
+  py publish "$cls_dir" --to "$MODELS_DIR" --activate >>"$log"
+  echo "classifier demo-$stamp trained and published in $((SECONDS - t0)) s"
   rm -rf "$work/build" # published copies live in $MODELS_DIR now
   prune ncf; prune classifier
 }
@@ -106,22 +115,17 @@ serve() {
   done
 
   known=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["user_id"])' "$data/interactions.jsonl" 2>/dev/null || echo u1)
-  show() { # method path [body]
-    printf '\n$ curl -X %s %s%s\n' "$1" "$base" "$2"
-    if [ $# -ge 3 ]; then printf '  %s\n' "$3"; fi
+  show() { # method path [body]: the status here, one line for the summary, the full answer in the log
+    local out=$work/answer.json status line
     if [ $# -ge 3 ]; then
-      curl -sS -X "$1" -H 'content-type: application/json' --data "$3" -w '\n[HTTP %{http_code}]\n' "$base$2"
+      status=$(curl -sS -X "$1" -H 'content-type: application/json' --data "$3" -o "$out" -w '%{http_code}' "$base$2")
     else
-      curl -sS -X "$1" -w '\n[HTTP %{http_code}]\n' "$base$2"
-    fi | python3 -c 'import json,sys
-text=sys.stdin.read(); body,_,status=text.rpartition("\n[HTTP ")
-try:
-    obj=json.loads(body)
-    if isinstance(obj, dict):
-        print("{\n" + ",\n".join("  %s: %s" % (json.dumps(k), json.dumps(v)) for k, v in obj.items()) + "\n}")
-    else: print(json.dumps(obj))
-except ValueError: print(body)
-print("[HTTP "+status.strip())'
+      status=$(curl -sS -X "$1" -o "$out" -w '%{http_code}' "$base$2")
+    fi
+    { printf '\n$ curl -X %s %s%s %s\n' "$1" "$base" "$2" "${3:-}"; cat "$out"; echo; } >>"$log"
+    line=$(python3 scripts/demo_summary.py answer "$status" "$out")
+    echo "$1 $2 -> HTTP $status"
+    answers+=("$1 $2${3:+ $3}" "  -> $line")
   }
   step "answers"
   show GET /v1/models
@@ -129,7 +133,7 @@ print("[HTTP "+status.strip())'
   top=$(curl -sS "$base/v1/users/$known/recommendations?k=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["item_id"])')
   now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
   show POST /v1/interactions "{\"interactions\": [{\"user_id\": \"$known\", \"item_id\": \"$top\", \"timestamp\": \"$now\", \"event\": \"view\"}]}"
-  echo "(the next answer for $known no longer holds $top)"
+  answers+=("(the next answer for $known no longer holds $top)")
   show GET "/v1/users/$known/recommendations?k=5&exclude_seen=true"
   show GET "/v1/users/newcomer-$stamp/recommendations?k=5"
   show POST /v1/classify '{"text": "Crude oil prices rose after producers agreed to cut output, traders said."}'
@@ -137,13 +141,23 @@ print("[HTTP "+status.strip())'
   step "stop the server"
   kill $server; wait $server 2>/dev/null || true
   trap - EXIT
-  echo "done. Server log: $work/server.log"
+  echo "server log: $work/server.log"
+}
+
+summary() {
+  step "summary"
+  python3 scripts/demo_summary.py models "$MODELS_DIR"
+  if [ ${#answers[@]} -gt 0 ]; then
+    echo "answers (full bodies in the log):"
+    printf '  %s\n' "${answers[@]}"
+  fi
+  echo "log: $log"
 }
 
 t_start=$SECONDS
 case "$mode" in
-  all) train; serve ;;
-  train) train ;;
-  serve) serve ;;
+  all) train; serve; summary ;;
+  train) train; summary ;;
+  serve) serve; summary ;;
 esac
 echo "demo ($mode) took $((SECONDS - t_start)) s"

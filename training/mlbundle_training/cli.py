@@ -205,6 +205,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m mlbundle_training.cli", description=__doc__)
     parser.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"),
                         help="log level of the JSON progress records (warning: quiet)")
+    parser.add_argument("--log-file", default=None,
+                        help="append the log records to this file instead of stderr; stderr then "
+                             "shows only warnings and errors (progress bars stay on stderr)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("train-ncf", help="train the NCF recommender and export a checkpoint", formatter_class=fmt)
@@ -260,8 +263,44 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command; returns the process exit status."""
     parser = build_parser()
     ns = parser.parse_args(argv)
-    logging.basicConfig(level=getattr(logging, str(ns.log_level).upper(), logging.INFO),
-                        format="%(message)s", stream=sys.stderr)
+    level = getattr(logging, str(ns.log_level).upper(), logging.INFO)
+    if ns.log_file is None:
+        logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr)
+        return _run(ns)
+    try:
+        handlers = _log_to_file(ns.log_file, level)
+    except OSError as e:
+        print(f"{ns.command}: error: --log-file {ns.log_file}: {e.strerror or e}", file=sys.stderr)
+        return 2
+    root = logging.getLogger()
+    old_level = root.level
+    if old_level != logging.NOTSET:
+        root.setLevel(min(old_level, level))
+    try:
+        return _run(ns)
+    finally:
+        root.setLevel(old_level)
+        for h in handlers:
+            root.removeHandler(h)
+            h.close()
+
+
+def _log_to_file(path: str, level: int) -> list[logging.Handler]:
+    """Send records at ``level`` and above to the file at ``path`` (appended) and only
+    warnings and errors to stderr; returns the handlers added to the root logger."""
+    to_file = logging.FileHandler(path, encoding="utf-8")
+    to_file.setLevel(level)
+    to_err = logging.StreamHandler(sys.stderr)
+    to_err.setLevel(max(level, logging.WARNING))
+    root = logging.getLogger()
+    for h in (to_file, to_err):
+        h.setFormatter(logging.Formatter("%(message)s"))
+        root.addHandler(h)
+    return [to_file, to_err]
+
+
+def _run(ns: argparse.Namespace) -> int:
+    """Run the parsed command: its output on stdout, problems on stderr; the exit status."""
     if getattr(ns, "threads", 0):
         import torch
 

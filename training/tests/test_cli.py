@@ -187,3 +187,28 @@ def test_publish_to_unwritable_store_and_convert_missing_input(tmp_path, capsys)
     assert main(["convert-movielens", "--input", str(tmp_path / "u.data"), "--out", str(tmp_path / "x.jsonl")]) == 2
     assert f"MovieLens file {tmp_path / 'u.data'} does not exist" in capsys.readouterr().err
     assert not (tmp_path / "x.jsonl").exists()
+
+
+def test_log_file_takes_the_records_and_stderr_keeps_problems(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]), "OMP_NUM_THREADS": "1"}
+    log_file = tmp_path / "train.log"
+    log_file.write_text('{"event": "earlier run"}\n')
+    args = [sys.executable, "-m", "mlbundle_training.cli", "--log-file", str(log_file), "train-ncf",
+            "--data-path", "synthetic", "--synthetic-users", "60", "--synthetic-items", "50",
+            "--synthetic-count", "1000", "--epochs", "1", "--batch-size", "64", "--no-progress",
+            "--factors", "4", "--layers", "16,8,4", "--output-dir", str(tmp_path), "--version", "v"]
+    got = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
+    assert got.returncode == 0, got.stderr[-2000:]
+    assert got.stdout.strip() == str(tmp_path / "ncf" / "v")
+    assert '"event"' not in got.stderr
+    lines = log_file.read_text().splitlines()
+    assert lines[0] == '{"event": "earlier run"}'  # appended, not replaced
+    events = [json.loads(x)["event"] for x in lines[1:] if x.startswith("{")]
+    assert events.count("loss") == 6 and events.count("epoch") == 1 and "best" in events
+
+    # a problem still reaches stderr, and an unusable --log-file is named
+    bad = subprocess.run(args[:3] + [str(tmp_path / "no-dir" / "x.log")] + args[4:],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert bad.returncode == 2 and "--log-file" in bad.stderr and "no-dir" in bad.stderr
+    again = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
+    assert again.returncode == 2 and "already exists" in again.stderr
