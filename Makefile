@@ -14,8 +14,8 @@ GOENV      = ONNXRUNTIME_LIB=$(ORT_LIB)
 help:            ## list targets
 	@grep -E '^[a-z-]+:.*##' Makefile | sed 's/:.*##/\t/'
 
-setup:           ## training venv (cached under ~/.cache/mlbundle) + ONNX Runtime library
-	@echo "venv: $(VENV)"; echo "onnxruntime: $(ORT_LIB)"
+setup:           ## training venv, test-tools venv (moto_server) and ONNX Runtime library, cached under ~/.cache/mlbundle
+	@echo "venv: $(VENV)"; echo "test tools: $$(./scripts/venv.sh tools)"; echo "onnxruntime: $(ORT_LIB)"
 
 demo:            ## train small models, publish to models/, serve locally, answer recommend + classify
 	./scripts/demo.sh
