@@ -8,9 +8,12 @@
 #
 # Env: ARCH=x86_64|arm64 (default x86_64; must match the CDK context "arch"),
 #      BUILD_DIR (default build). Binaries are built with -tags lambda.norpc for
-#      provided.al2023. A function that imports onnxruntime_go (through shared/onnx) needs
-#      cgo: CGO_ENABLED=1, with aarch64-linux-gnu-gcc as the C compiler for arm64
-#      (apt-get install gcc-aarch64-linux-gnu). Every binary and the library are checked
+#      provided.al2023. Every function is built by shared/bundle, which links every part;
+#      the functions that run ONNX Runtime (ONNX_FUNCTIONS, the ones the serving stack gives
+#      the layer; infra/assets_test.go checks the two agree) are cgo builds, with
+#      aarch64-linux-gnu-gcc as the C compiler for arm64 (apt-get install
+#      gcc-aarch64-linux-gnu); the others are built without cgo, so they get shared/onnx's
+#      stub and stay static. Every binary and the library are checked
 #      to need no glibc symbol version newer than AL2023's glibc 2.34.
 # Every function is attempted; the exit status is 1 if any failed, naming each one.
 set -euo pipefail
@@ -18,6 +21,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 FUNCTIONS=(recommend classify ingest models reload)
+ONNX_FUNCTIONS=(recommend classify reload)
 MAX_GLIBC=2.34
 
 die() { echo "build-lambdas.sh: $*" >&2; exit 1; }
@@ -50,12 +54,8 @@ for fn in "${fns[@]}"; do
   if [ ! -d "functions/$fn" ]; then
     echo "functions/$fn: missing (no such directory)" >&2; failed+=("$fn"); continue
   fi
-  # with cgo on, so that shared/onnx's cgo files (and onnxruntime_go) count as dependencies:
-  # a cross build would otherwise default to CGO_ENABLED=0 and pick the no-cgo stub
-  deps=$(GOOS=linux GOARCH=$goarch CGO_ENABLED=1 go list -deps -tags lambda.norpc "./functions/$fn" 2>&1) || {
-    echo "functions/$fn: $deps" >&2; failed+=("$fn"); continue; }
   cgo=0
-  grep -qx 'github.com/yalue/onnxruntime_go' <<<"$deps" && cgo=1
+  [[ " ${ONNX_FUNCTIONS[*]} " == *" $fn "* ]] && cgo=1
   if [ "$cgo" = 1 ] && ! command -v "$cc" >/dev/null; then
     echo "functions/$fn: needs cgo and the C compiler $cc is missing" >&2; failed+=("$fn"); continue
   fi

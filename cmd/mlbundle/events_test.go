@@ -7,12 +7,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	evfiles "github.com/contentml/mlbundle/events"
 	"github.com/contentml/mlbundle/shared/bundle"
 	"github.com/contentml/mlbundle/shared/checkpoint"
 	"github.com/contentml/mlbundle/shared/config"
@@ -27,64 +27,15 @@ const (
 	fixtureVersion = "tiny-v1"
 )
 
-// expectation is one entry of events/expected.json.
-type expectation struct {
-	Function string `json:"function"`
-	Status   int    `json:"status"`
-	Active   string `json:"active"` // reload: "<kind>/<version>" active afterwards, "" none
-	// Contains lists strings the response body must hold.
-	Contains []string `json:"contains"`
-	// AuthMode, when set, runs the event under that AUTH_MODE.
-	AuthMode string `json:"auth_mode"`
-}
-
-func readExpected(t *testing.T) map[string]expectation {
+// readExpected reads events/expected.json (every event file has an entry and
+// every entry a file).
+func readExpected(t *testing.T) map[string]evfiles.Expected {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(eventsDir, "expected.json"))
+	want, err := evfiles.Load(eventsDir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(data, &raw); err != nil {
-		t.Fatalf("events/expected.json: %v", err)
-	}
-	out := map[string]expectation{}
-	for name, v := range raw {
-		if strings.HasPrefix(name, "_") {
-			continue
-		}
-		var e expectation
-		if err := json.Unmarshal(v, &e); err != nil {
-			t.Fatalf("events/expected.json %s: %v", name, err)
-		}
-		out[name] = e
-	}
-	return out
-}
-
-// eventFiles lists events/*.json except the sidecar, and fails for a file that
-// has no expectation (or an expectation without a file).
-func eventFiles(t *testing.T, want map[string]expectation) []string {
-	t.Helper()
-	paths, _ := filepath.Glob(filepath.Join(eventsDir, "*.json"))
-	var names []string
-	for _, p := range paths {
-		name := filepath.Base(p)
-		if name == "expected.json" {
-			continue
-		}
-		if _, ok := want[name]; !ok {
-			t.Errorf("events/%s has no entry in events/expected.json", name)
-		}
-		names = append(names, name)
-	}
-	for name := range want {
-		if _, err := os.Stat(filepath.Join(eventsDir, name)); err != nil {
-			t.Errorf("events/expected.json names %s, which does not exist", name)
-		}
-	}
-	sort.Strings(names)
-	return names
+	return want
 }
 
 // fixtureRoot copies the committed test checkpoints into a fresh model store and
@@ -140,7 +91,7 @@ func openBundle(t *testing.T, root string, extra ...string) *bundle.Bundle {
 
 func TestEventsHTTP(t *testing.T) {
 	want := readExpected(t)
-	names := eventFiles(t, want)
+	names := evfiles.Names(want)
 	root := fixtureRoot(t, checkpoint.NCF, checkpoint.Classifier)
 	b := openBundle(t, root)
 	bundles := map[string]*bundle.Bundle{"": b, "none": b, "jwt": openBundle(t, root, "AUTH_MODE", "jwt")}
@@ -199,7 +150,7 @@ func TestEventsHTTP(t *testing.T) {
 
 func TestEventsReload(t *testing.T) {
 	want := readExpected(t)
-	names := eventFiles(t, want)
+	names := evfiles.Names(want)
 	ctx := context.Background()
 	for _, name := range names {
 		exp := want[name]

@@ -12,12 +12,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/contentml/mlbundle/shared/api"
-	"github.com/contentml/mlbundle/shared/catalog"
 	"github.com/contentml/mlbundle/shared/config"
 	"github.com/contentml/mlbundle/shared/interactions"
 	"github.com/contentml/mlbundle/shared/metrics"
 	"github.com/contentml/mlbundle/shared/modelstore"
-	"github.com/contentml/mlbundle/shared/onnx"
 	"github.com/contentml/mlbundle/shared/reload"
 )
 
@@ -30,6 +28,9 @@ const (
 	Reload    = "reload"
 )
 
+// All lists every function, in a fixed order.
+var All = []string{Recommend, Classify, Ingest, Models, Reload}
+
 // registrar mounts the routes of one handler struct.
 type registrar interface{ Register(rt *api.Router) }
 
@@ -40,9 +41,10 @@ type Bundle struct {
 	Metrics      *metrics.Emitter
 	Store        modelstore.Store
 	Pointer      modelstore.Pointer
-	Interactions interactions.Store
-	Reload       *reload.Handler
+	Interactions interactions.Store // nil unless recommend or ingest is built
+	Reload       *reload.Handler    // nil unless reload is built
 
+	built   []string
 	http    map[string][]registrar // function name -> handlers with routes
 	closers []func() error
 	warmers []func(context.Context) error
@@ -53,12 +55,26 @@ type Options struct {
 	Logger *slog.Logger // nil: cfg.Logger(os.Stderr)
 	// MetricsOut receives EMF lines; nil means os.Stdout.
 	MetricsOut io.Writer
+	// Functions names the functions to build (nil: All); a Lambda function builds
+	// only itself, so that it opens only the stores and models it uses.
+	Functions []string
 }
 
-// Open builds the bundle. Models are not loaded here: each serving cache loads its
-// active version on first use (Warm loads them ahead).
+// Open builds the named functions (all by default) from one configuration: the
+// model store and pointer, the interactions store where recommend or ingest needs
+// it, ONNX Runtime where a function runs models, the serving caches, the HTTP
+// handlers and the reload handler. Models are not loaded here: each serving cache
+// loads its active version on first use (Warm loads them ahead).
 func Open(ctx context.Context, cfg config.Config, opts Options) (*Bundle, error) {
-	b := &Bundle{Config: cfg, Logger: opts.Logger, http: map[string][]registrar{}}
+	b := &Bundle{Config: cfg, Logger: opts.Logger, http: map[string][]registrar{}, built: opts.Functions}
+	if b.built == nil {
+		b.built = All
+	}
+	for _, fn := range b.built {
+		if !slices.Contains(All, fn) {
+			return nil, fmt.Errorf("unknown function %q (have %v)", fn, All)
+		}
+	}
 	if b.Logger == nil {
 		b.Logger = cfg.Logger(os.Stderr)
 	}
@@ -71,23 +87,18 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Bundle, error)
 		_ = b.Close()
 		return nil, err
 	}
-	if cfg.ONNXRuntimeLib == "" {
-		b.Logger.Warn("ONNXRUNTIME_LIB is not set: models cannot load (run scripts/onnxruntime.sh)")
-	} else if err := onnx.Init(cfg.ONNXRuntimeLib); err != nil {
-		b.Logger.Warn("onnx runtime unavailable: models cannot load", "error", err.Error())
+	if b.builds(Ingest) {
+		b.http[Ingest] = []registrar{interactions.NewHandler(b.Interactions)}
 	}
-	b.Reload = &reload.Handler{
-		Store: b.Store, Pointer: b.Pointer, Bucket: cfg.ModelsBucket, Prefix: cfg.ModelsPrefix,
-		Dir: b.downloadDir("reload"), Validator: Validator(), Metrics: b.Metrics, Logger: b.Logger,
-	}
-	b.http[Models] = []registrar{catalog.New(b.Store, b.Pointer, cfg.ModelTTL)}
-	b.http[Ingest] = []registrar{interactions.NewHandler(b.Interactions)}
-	if err := b.openServing(ctx); err != nil {
+	if err := b.openModels(ctx); err != nil {
 		_ = b.Close()
 		return nil, err
 	}
 	return b, nil
 }
+
+// builds reports whether function fn is part of the bundle.
+func (b *Bundle) builds(fn string) bool { return slices.Contains(b.built, fn) }
 
 func (b *Bundle) openStores(ctx context.Context) error {
 	cfg := b.Config
@@ -99,6 +110,9 @@ func (b *Bundle) openStores(ctx context.Context) error {
 		}
 	}
 	b.Store, b.Pointer = modelstore.Open(cfg.ModelStore(awsCfg))
+	if !b.builds(Recommend) && !b.builds(Ingest) {
+		return nil
+	}
 	store, closeStore, err := interactions.Open(ctx, interactions.SettingsFrom(cfg, awsCfg))
 	if err != nil {
 		return fmt.Errorf("interactions store: %w", err)

@@ -47,6 +47,8 @@ type Catalog struct {
 	ttl     time.Duration
 	now     func() time.Time
 
+	serving map[checkpoint.Kind]func() modelstore.Status
+
 	mu     sync.Mutex
 	cached *Answer
 	at     time.Time
@@ -55,7 +57,15 @@ type Catalog struct {
 // New returns a catalog over the model store and the active pointers; answers are
 // reused for ttl (0: read on every call).
 func New(store modelstore.Store, pointer modelstore.Pointer, ttl time.Duration) *Catalog {
-	return &Catalog{store: store, pointer: pointer, ttl: ttl, now: time.Now}
+	return &Catalog{store: store, pointer: pointer, ttl: ttl, now: time.Now, serving: map[checkpoint.Kind]func() modelstore.Status{}}
+}
+
+// Serving tells a catalog that runs in the process serving kind (the local
+// server) where to learn which version serves (modelstore.Cache.Status), so that
+// it never reports a version that failed to load there. Without it the catalog
+// reports the promoted version, which reload promotes only once it loads.
+func (c *Catalog) Serving(kind checkpoint.Kind, status func() modelstore.Status) {
+	c.serving[kind] = status
 }
 
 // Register mounts GET /v1/models and GET /healthz.
@@ -94,15 +104,24 @@ func (c *Catalog) entry(ctx context.Context, kind checkpoint.Kind) Entry {
 		log.Error("read active pointer", "kind", kind, "error", err.Error())
 		return Entry{Kind: kind, Status: StatusError, Message: "the active version could not be read"}
 	}
-	m, err := modelstore.ReadManifest(ctx, c.store, kind, a.Version)
+	version, note := a.Version, ""
+	if status, ok := c.serving[kind]; ok {
+		if s := status(); s.Failed == a.Version {
+			if s.Serving == "" {
+				return Entry{Kind: kind, Status: StatusError, Message: "the promoted version could not be loaded"}
+			}
+			version, note = s.Serving, "the promoted version could not be loaded; the previous version serves"
+		}
+	}
+	m, err := modelstore.ReadManifest(ctx, c.store, kind, version)
 	if err != nil {
-		log.Error("read active manifest", "kind", kind, "version", a.Version, "error", err.Error())
-		return Entry{Kind: kind, Status: StatusError, Version: a.Version,
+		log.Error("read active manifest", "kind", kind, "version", version, "error", err.Error())
+		return Entry{Kind: kind, Status: StatusError, Version: version,
 			Message: "the manifest of the active version could not be read"}
 	}
 	created := m.CreatedAt.UTC()
 	e := Entry{Kind: kind, Status: StatusActive, Version: m.Version, CreatedAt: &created,
-		GitRevision: m.GitRevision, Metrics: m.Metrics, Data: m.Data}
+		GitRevision: m.GitRevision, Metrics: m.Metrics, Data: m.Data, Message: note}
 	if m.NCF != nil {
 		e.NumUsers, e.NumItems = m.NCF.NumUsers, m.NCF.NumItems
 	}

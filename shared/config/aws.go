@@ -37,21 +37,3 @@ func (c Config) DynamoDB(cfg aws.Config) *dynamodb.Client { return dynamodb.NewF
 
 // SQS returns an SQS client.
 func (c Config) SQS(cfg aws.Config) *sqs.Client { return sqs.NewFromConfig(cfg) }
-
-// ForFunction is a Lambda function's start: it reads the configuration, checks
-// that the stores the function needs are configured (Require) and loads the AWS
-// SDK configuration.
-func ForFunction(ctx context.Context, need Needs) (Config, aws.Config, error) {
-	c, err := FromEnv()
-	if err != nil {
-		return Config{}, aws.Config{}, err
-	}
-	if err := c.Require(need); err != nil {
-		return Config{}, aws.Config{}, err
-	}
-	awsCfg, err := c.AWS(ctx)
-	if err != nil {
-		return Config{}, aws.Config{}, err
-	}
-	return c, awsCfg, nil
-}

@@ -85,9 +85,10 @@ type Cache[T any] struct {
 
 	current atomic.Pointer[Model[T]]
 
-	mu        sync.Mutex   // serialises refreshes
-	checkedAt atomic.Int64 // last pointer read, Unix nanoseconds (lock-free for Acquire)
-	lastErr   error        // last refresh failure while nothing loaded (guarded by mu)
+	mu        sync.Mutex             // serialises refreshes
+	checkedAt atomic.Int64           // last pointer read, Unix nanoseconds (lock-free for Acquire)
+	lastErr   error                  // last refresh failure while nothing loaded (guarded by mu)
+	failed    atomic.Pointer[string] // the active version whose last fetch or load failed
 }
 
 // DefaultPointerTimeout bounds the pointer read that a request makes once per TTL
@@ -243,12 +244,15 @@ func (c *Cache[T]) refreshLocked(ctx context.Context) error {
 	start := time.Now()
 	m, dir, err := FetchSome(ctx, c.cfg.Store, c.cfg.Kind, active.Version, c.cfg.Dir, c.cfg.Skip)
 	if err != nil {
+		c.failed.Store(&active.Version)
 		return fmt.Errorf("fetch active %s version %s: %w", c.cfg.Kind, active.Version, err)
 	}
 	value, err := c.load(ctx, m, dir)
 	if err != nil {
+		c.failed.Store(&active.Version)
 		return fmt.Errorf("load %s version %s from %s: %w", c.cfg.Kind, active.Version, dir, err)
 	}
+	c.failed.Store(nil)
 	next := &Model[T]{Value: value, Manifest: m, Dir: dir, release: c.retire}
 	next.refs.Store(1)
 	old := c.current.Swap(next)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/contentml/mlbundle/shared/checkpoint"
+	"github.com/contentml/mlbundle/shared/checkpoint/checkpointtest"
 	"github.com/contentml/mlbundle/shared/modelstore"
 )
 
@@ -113,5 +114,36 @@ func TestRefreshDoesNotBlockOthers(t *testing.T) {
 	r.clock.Add(31 * time.Second)
 	if v := acquireVersion(t, r.cache); v != "v2" {
 		t.Errorf("after the next TTL got %s, want v2", v)
+	}
+}
+
+// Status names the version serving and the active version that failed to load,
+// until a load of the active version succeeds.
+func TestCacheStatus(t *testing.T) {
+	r, _ := gatedRig(t, 0, 0)
+	ctx := context.Background()
+	if got := r.cache.Status(); got != (modelstore.Status{Serving: "v1"}) {
+		t.Errorf("Status = %+v, want v1 serving", got)
+	}
+	c := checkpointtest.NCF("v2", t0.Add(time.Hour))
+	c.Files["users.json"] = []byte(`["tampered"]`) // the hash no longer matches
+	if err := c.WriteTo(r.store.Root); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.pointer.Promote(ctx, c.Manifest.Active()); err != nil {
+		t.Fatal(err)
+	}
+	if v := acquireVersion(t, r.cache); v != "v1" {
+		t.Fatalf("got %s, want v1 while v2 cannot load", v)
+	}
+	if got := r.cache.Status(); got != (modelstore.Status{Serving: "v1", Failed: "v2"}) {
+		t.Errorf("Status = %+v, want v1 serving, v2 failed", got)
+	}
+	r.publish(t, "v3", t0.Add(2*time.Hour))
+	if v := acquireVersion(t, r.cache); v != "v3" {
+		t.Fatalf("got %s, want v3", v)
+	}
+	if got := r.cache.Status(); got != (modelstore.Status{Serving: "v3"}) {
+		t.Errorf("Status = %+v, want v3 serving and no failure", got)
 	}
 }

@@ -168,4 +168,3 @@ func TestOlderReplacesUnloadableActive(t *testing.T) {
 		t.Errorf("v1 under a loadable v3 = %+v, %v; want stale", res, err)
 	}
 }
-
