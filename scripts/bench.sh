@@ -94,8 +94,9 @@ models() {
     [ -f "$data/ml100k-train.jsonl" ] || { echo "no ml-100k split: is $MLBUNDLE_DATA/ml-100k there?" >&2; exit 1; }
     echo "== train-ncf on the ml-100k training part -> $store/ncf/bench-ml100k"
     rm -rf "$store/ncf/bench-ml100k"
+    # the JSON progress records (per-epoch loss and validation metrics) feed the report's training curve
     dir=$(cli train-ncf --data-path "$data/ml100k-train.jsonl" --output-dir "$build" --version bench-ml100k \
-      --single-interaction train-only --no-progress --threads 1 ${NCF_FLAGS:-} | tail -n 1)
+      --single-interaction train-only --no-progress --threads 1 ${NCF_FLAGS:-} 2> >(tee "$data/train-ncf.log" >&2) | tail -n 1)
     cli publish "$dir" --to "$store"
   fi
   if [ "$which" = all ] || [ "$which" = classifier ]; then
@@ -104,7 +105,7 @@ models() {
     rm -rf "$store/classifier/bench-reuters"
     # shellcheck disable=SC2086
     dir=$(cli train-classifier --data "$data/reuters-train.json" --output-dir "$build" --version bench-reuters \
-      ${CLS_FLAGS:---epochs 1 --max-length 128 --lr 5e-5} | tail -n 1)
+      ${CLS_FLAGS:---epochs 1 --max-length 64 --lr 1e-4 --max-steps 200 --threads 1} | tail -n 1)
     cli publish "$dir" --to "$store"
   fi
   rm -rf "$build"

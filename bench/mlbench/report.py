@@ -78,7 +78,7 @@ SECTIONS = {
                                                                 "micro_recall", "label_coverage"],
                              "Reuters held-back part: quality against peers", "cls_quality.png"),
     "plot_per_label": plot("per_label_f1", "per_label_f1.png"),
-    "plot_ncf_quality": plot("quality_bars", "ncf.peers", ["hr@10", "ndcg@10", "full_hr@10", "full_ndcg@10"],
+    "plot_ncf_quality": plot("quality_bars", "ncf.peers", ["hr@10", "ndcg@10", "full_recall@10", "full_ndcg@10"],
                              "MovieLens 100K test part: quality against peers", "ncf_quality.png"),
     "plot_ncf_history": plot("training_curves", "ncf.history", "NCF training (benchmark checkpoint)",
                              "ncf_history.png"),

@@ -67,7 +67,7 @@ def classify_latency(run: Run, ctx: dict) -> str:
 
 
 def ncf_quality(run: Run, ctx: dict) -> str:
-    return peers_table(run, "ncf.peers", ["hr@10", "ndcg@10", "full_hr@10", "full_ndcg@10"])
+    return peers_table(run, "ncf.peers", ["hr@10", "ndcg@10", "full_recall@10", "full_ndcg@10"])
 
 
 def serving_quality(run: Run, ctx: dict) -> str:
@@ -76,10 +76,10 @@ def serving_quality(run: Run, ctx: dict) -> str:
     if seen is not None:
         e = run.extra("recommend.seen_in_topk")
         rows.append(["seen items in any top-10 (every user, exclude_seen)", num(seen), f"{e.get('answers')} answers"])
-    hr = run.value("recommend.serving_full_hr@10")
+    hr = run.value("recommend.serving_full_recall@10")
     if hr is not None:
         rows.append(["known users: held-out item in the top-10 (full ranking, Go serving path)", num(hr),
-                     f"{run.extra('recommend.serving_full_hr@10').get('users')} users"])
+                     f"{run.extra('recommend.serving_full_recall@10').get('users')} users"])
     cold = run.value("recommend.coldstart_hr@10")
     if cold is not None:
         e = run.extra("recommend.coldstart_hr@10")

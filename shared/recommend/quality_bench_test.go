@@ -154,7 +154,7 @@ func BenchmarkRecommendQuality(b *testing.B) {
 		}
 		benchtest.Check(b, "recommend.seen_in_topk", float64(seenHits), "items", map[string]any{"answers": answers, "k": 10})
 		if len(data.target) > 0 {
-			benchtest.Check(b, "recommend.serving_full_hr@10", float64(hits)/float64(len(data.target)), "",
+			benchtest.Check(b, "recommend.serving_full_recall@10", float64(hits)/float64(len(data.target)), "",
 				map[string]any{"users": len(data.target)})
 		}
 		if n := len(data.cold); n > 0 {

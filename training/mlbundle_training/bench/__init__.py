@@ -1,7 +1,7 @@
 """Benchmarks: ``python -m mlbundle_training.bench {ncf,classifier} [flags]``.
 
 ``ncf``: see :mod:`mlbundle_training.bench.ncf`; ``classifier``: see
-:mod:`mlbundle_training.bench.classifier`. Numbers go to docs/benchmarks.md by hand.
+:mod:`mlbundle_training.bench.classifier`. The benchmark suite (make bench, docs/ML_BENCHMARKS.md) records its numbers itself.
 """
 
 from __future__ import annotations
