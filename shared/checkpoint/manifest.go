@@ -180,9 +180,27 @@ func (m *Manifest) TrainingFiles() []string {
 	return names
 }
 
-// Active names the version that serves for a kind (the active pointer).
+// Active names the version that serves for a kind (the active pointer). The fields
+// after CreatedAt record the promotion that wrote it; pointers written before they
+// existed lack them.
 type Active struct {
 	Kind      Kind      `json:"kind"`
+	Version   string    `json:"version"`
+	CreatedAt time.Time `json:"created_at"`
+	// PromotedAt is when the pointer was written; PromotedBy who or what wrote it
+	// ("reload", or "cli:<user>@<host>" for mlbundle promote) and Reason why.
+	PromotedAt time.Time `json:"promoted_at,omitzero"`
+	PromotedBy string    `json:"promoted_by,omitempty"`
+	Reason     string    `json:"reason,omitempty"`
+	// Pinned is set by a rollback by hand: automatic promotions leave the pointer alone
+	// until an operator promotes a version by hand.
+	Pinned bool `json:"pinned,omitempty"`
+	// Previous is the version this one replaced (nil: none, or not recorded).
+	Previous *Previous `json:"previous,omitempty"`
+}
+
+// Previous names the version an active pointer replaced.
+type Previous struct {
 	Version   string    `json:"version"`
 	CreatedAt time.Time `json:"created_at"`
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -23,9 +22,10 @@ type DynamoAPI interface {
 }
 
 // DynamoPointer keeps one item per kind in the models table: key kind (S),
-// attributes version (S) and created_at (S). created_at is stored as fixed-width
-// UTC RFC 3339 with nanoseconds, so that the conditional write can compare it as
-// a string: attribute_not_exists(kind) OR created_at < :new, or the same version.
+// attributes version (S), created_at (S) and the promotion record (pointer_item.go).
+// Times are stored as fixed-width UTC RFC 3339 with nanoseconds. A write reads the
+// item, applies the pointer rule, and writes on condition that the item did not change
+// in between (compare and swap on version, created_at and promoted_at).
 type DynamoPointer struct {
 	Client DynamoAPI
 	Table  string
@@ -58,73 +58,79 @@ func (p *DynamoPointer) Get(ctx context.Context, kind checkpoint.Kind) (checkpoi
 	if out.Item == nil {
 		return checkpoint.Active{}, fmt.Errorf("active pointer %s: %w", p.where(kind), ErrNotFound)
 	}
-	version, _ := out.Item["version"].(*types.AttributeValueMemberS)
-	created, _ := out.Item["created_at"].(*types.AttributeValueMemberS)
-	if version == nil || created == nil {
-		return checkpoint.Active{}, fmt.Errorf("active pointer %s lacks version or created_at", p.where(kind))
-	}
-	at, err := time.Parse(time.RFC3339Nano, created.Value)
+	a, err := decodePointer(kind, out.Item)
 	if err != nil {
-		return checkpoint.Active{}, fmt.Errorf("active pointer %s: created_at: %w", p.where(kind), err)
+		return checkpoint.Active{}, fmt.Errorf("active pointer %s: %w", p.where(kind), err)
 	}
-	return checkpoint.Active{Kind: kind, Version: version.Value, CreatedAt: at}, nil
+	return a, nil
 }
 
-// Promote writes the item of a.Kind on condition that it is absent, older, or
-// already names a.
+// Promote writes the item of a.Kind when it is absent, or names an older (or the same)
+// version and is not pinned.
 func (p *DynamoPointer) Promote(ctx context.Context, a checkpoint.Active) error {
-	at := a.CreatedAt.UTC().Format(timeKey)
-	return p.put(ctx, a, "attribute_not_exists(#k) OR #c < :c OR (#c = :c AND #v = :v)",
-		map[string]types.AttributeValue{
-			":c": &types.AttributeValueMemberS{Value: at},
-			":v": &types.AttributeValueMemberS{Value: a.Version},
-		})
+	return p.put(ctx, a, func(cur checkpoint.Active, found bool) bool { return promotable(a, cur, found) })
 }
 
-// Replace writes the item of a.Kind on condition that it names prev's version.
+// Replace writes the item of a.Kind while it names prev's version.
 func (p *DynamoPointer) Replace(ctx context.Context, a, prev checkpoint.Active) error {
-	return p.put(ctx, a, "#v = :prev", map[string]types.AttributeValue{
-		":prev": &types.AttributeValueMemberS{Value: prev.Version},
-	})
+	return p.put(ctx, a, func(cur checkpoint.Active, found bool) bool { return found && cur.Version == prev.Version })
 }
 
-// put writes a under cond (whose names #k, #c and #v are kind, created_at and
-// version); a failed condition is ErrStale.
-func (p *DynamoPointer) put(ctx context.Context, a checkpoint.Active, cond string, values map[string]types.AttributeValue) error {
+// casAttempts bounds the read-decide-write rounds of put when other writers interleave.
+const casAttempts = 50
+
+// put reads the pointer, asks allow, and writes a (with record's Previous and
+// PromotedAt) on condition that the item is still what was read: absent, or the same
+// version, created_at and promotion time. A refusal by allow is ErrStale; a write that
+// loses to another writer reads again.
+func (p *DynamoPointer) put(ctx context.Context, a checkpoint.Active, allow func(cur checkpoint.Active, found bool) bool) error {
 	if err := checkActive(a); err != nil {
 		return err
 	}
-	at := a.CreatedAt.UTC().Format(timeKey)
-	_, err := p.Client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: aws.String(p.Table),
-		Item: map[string]types.AttributeValue{
-			"kind":       &types.AttributeValueMemberS{Value: string(a.Kind)},
-			"version":    &types.AttributeValueMemberS{Value: a.Version},
-			"created_at": &types.AttributeValueMemberS{Value: at},
-		},
-		ConditionExpression:       aws.String(cond),
-		ExpressionAttributeNames:  usedNames(cond),
-		ExpressionAttributeValues: values,
-	})
-	var failed *types.ConditionalCheckFailedException
-	if errors.As(err, &failed) {
-		return fmt.Errorf("promote %s/%s (created %s): %s holds another version (%s): %w", a.Kind, a.Version, at, p.where(a.Kind), cond, ErrStale)
+	for attempt := 0; attempt < casAttempts; attempt++ {
+		cur, err := p.Get(ctx, a.Kind)
+		found := err == nil
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("promote %s/%s: %w", a.Kind, a.Version, err)
+		}
+		if !allow(cur, found) {
+			return fmt.Errorf("promote %s/%s (created %s): %s holds %s (created %s%s): %w", a.Kind, a.Version,
+				a.CreatedAt.UTC().Format(time.RFC3339), p.where(a.Kind), cur.Version, cur.CreatedAt.UTC().Format(time.RFC3339),
+				pinnedNote(cur), ErrStale)
+		}
+		cond, names, values := "attribute_not_exists(#k)", map[string]string{"#k": "kind"}, map[string]types.AttributeValue{}
+		if found {
+			cond, names = "#v = :v AND #c = :c AND "+promotedCond(cur, values), map[string]string{"#v": "version", "#c": "created_at", "#pa": "promoted_at"}
+			values[":v"] = &types.AttributeValueMemberS{Value: cur.Version}
+			values[":c"] = &types.AttributeValueMemberS{Value: cur.CreatedAt.UTC().Format(timeKey)}
+		}
+		in := &dynamodb.PutItemInput{
+			TableName: aws.String(p.Table), Item: encodePointer(record(a, cur, found, time.Now())),
+			ConditionExpression: aws.String(cond), ExpressionAttributeNames: names,
+		}
+		if len(values) > 0 {
+			in.ExpressionAttributeValues = values
+		}
+		_, err = p.Client.PutItem(ctx, in)
+		var lost *types.ConditionalCheckFailedException
+		if errors.As(err, &lost) {
+			continue // another writer moved the pointer since the read: decide again
+		}
+		if err != nil {
+			return fmt.Errorf("promote %s/%s: %s: %w", a.Kind, a.Version, p.where(a.Kind), err)
+		}
+		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("promote %s/%s: %s: %w", a.Kind, a.Version, p.where(a.Kind), err)
-	}
-	return nil
+	return fmt.Errorf("promote %s/%s: %s kept changing during %d attempts: %w", a.Kind, a.Version, p.where(a.Kind), casAttempts, ErrStale)
 }
 
-// usedNames returns the attribute names cond refers to (DynamoDB rejects unused ones).
-func usedNames(cond string) map[string]string {
-	names := map[string]string{}
-	for ph, attr := range map[string]string{"#k": "kind", "#c": "created_at", "#v": "version"} {
-		if strings.Contains(cond, ph) {
-			names[ph] = attr
-		}
+// promotedCond is the condition that the item's promotion time is still cur's.
+func promotedCond(cur checkpoint.Active, values map[string]types.AttributeValue) string {
+	if cur.PromotedAt.IsZero() {
+		return "attribute_not_exists(#pa)"
 	}
-	return names
+	values[":pa"] = &types.AttributeValueMemberS{Value: cur.PromotedAt.UTC().Format(timeKey)}
+	return "#pa = :pa"
 }
 
 func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }

@@ -30,11 +30,13 @@ type Pointer interface {
 	// ErrNotFound.
 	Get(ctx context.Context, kind checkpoint.Kind) (checkpoint.Active, error)
 	// Promote makes a the active version of its kind unless the current one was
-	// created later (ErrStale). Promoting the current version again succeeds.
+	// created later or is pinned by a rollback (ErrStale). Promoting the current
+	// version again succeeds (while not pinned).
 	Promote(ctx context.Context, a checkpoint.Active) error
-	// Replace makes a the active version of its kind, older or not, only while the
-	// pointer still names prev's version (else ErrStale). Reload uses it to put a
-	// loadable version in place of an active one that cannot load.
+	// Replace makes a the active version of its kind, older or not, pinned or not,
+	// only while the pointer still names prev's version (else ErrStale). Reload uses it
+	// to put a loadable version in place of an active one that cannot load; a
+	// promotion by hand (reload.Handler.PromoteByHand) uses it to roll back.
 	Replace(ctx context.Context, a, prev checkpoint.Active) error
 }
 
@@ -42,6 +44,32 @@ type Pointer interface {
 // very same version (a repeated event).
 func newer(a, cur checkpoint.Active) bool {
 	return a.CreatedAt.After(cur.CreatedAt) || a.CreatedAt.Equal(cur.CreatedAt) && a.Version == cur.Version
+}
+
+// promotable is the rule of Promote: nothing active yet, or a newer (or the same)
+// version while no rollback pins the pointer.
+func promotable(a, cur checkpoint.Active, found bool) bool {
+	return !found || !cur.Pinned && newer(a, cur)
+}
+
+// record is what a pointer write stores: a, in UTC, with the version it replaces as
+// Previous (kept from cur when the version does not change) and PromotedAt now when
+// unset.
+func record(a, cur checkpoint.Active, found bool, now time.Time) checkpoint.Active {
+	a.CreatedAt = a.CreatedAt.UTC()
+	switch {
+	case found && cur.Version != a.Version:
+		a.Previous = &checkpoint.Previous{Version: cur.Version, CreatedAt: cur.CreatedAt.UTC()}
+	case found:
+		a.Previous = cur.Previous
+	default:
+		a.Previous = nil
+	}
+	if a.PromotedAt.IsZero() {
+		a.PromotedAt = now
+	}
+	a.PromotedAt = a.PromotedAt.UTC()
+	return a
 }
 
 func checkActive(a checkpoint.Active) error {
@@ -94,9 +122,10 @@ func (p *LocalPointer) Get(ctx context.Context, kind checkpoint.Kind) (checkpoin
 	return a, nil
 }
 
-// Promote replaces <root>/<kind>/ACTIVE when a is newer, or when the file is corrupt.
+// Promote replaces <root>/<kind>/ACTIVE when a is newer and the pointer is not pinned,
+// or when the file is corrupt.
 func (p *LocalPointer) Promote(ctx context.Context, a checkpoint.Active) error {
-	return p.write(ctx, a, func(cur checkpoint.Active, found bool) bool { return !found || newer(a, cur) })
+	return p.write(ctx, a, func(cur checkpoint.Active, found bool) bool { return promotable(a, cur, found) })
 }
 
 // Replace replaces <root>/<kind>/ACTIVE while it names prev's version.
@@ -125,11 +154,13 @@ func (p *LocalPointer) write(ctx context.Context, a checkpoint.Active, allow fun
 	if err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrCorruptPointer) {
 		return fmt.Errorf("promote %s/%s: %w", a.Kind, a.Version, err)
 	}
-	if !allow(cur, err == nil) {
-		return fmt.Errorf("promote %s/%s (created %s): %s holds %s (created %s): %w",
-			a.Kind, a.Version, a.CreatedAt.Format(time.RFC3339), p.file(a.Kind), cur.Version, cur.CreatedAt.Format(time.RFC3339), ErrStale)
+	found := err == nil
+	if !allow(cur, found) {
+		return fmt.Errorf("promote %s/%s (created %s): %s holds %s (created %s%s): %w",
+			a.Kind, a.Version, a.CreatedAt.Format(time.RFC3339), p.file(a.Kind), cur.Version,
+			cur.CreatedAt.Format(time.RFC3339), pinnedNote(cur), ErrStale)
 	}
-	data, err := json.Marshal(checkpoint.Active{Kind: a.Kind, Version: a.Version, CreatedAt: a.CreatedAt.UTC()})
+	data, err := json.Marshal(record(a, cur, found, time.Now()))
 	if err != nil {
 		return err
 	}
@@ -138,6 +169,13 @@ func (p *LocalPointer) write(ctx context.Context, a checkpoint.Active, allow fun
 		return fmt.Errorf("promote %s/%s: %w", a.Kind, a.Version, err)
 	}
 	return nil
+}
+
+func pinnedNote(cur checkpoint.Active) string {
+	if cur.Pinned {
+		return ", pinned by a rollback"
+	}
+	return ""
 }
 
 // lockFile takes an exclusive flock on name, waiting for other processes.

@@ -143,3 +143,53 @@ func TestLocalPointerFile(t *testing.T) {
 		t.Errorf("missing pointer error %v should name %s/ncf/ACTIVE", err, root)
 	}
 }
+
+// A rollback by hand (Replace with Pinned) records the version it replaced and keeps
+// automatic promotions out until a promotion by hand unpins the pointer.
+func TestPointerRollbackPins(t *testing.T) {
+	for impl, newPointer := range pointers() {
+		t.Run(impl, func(t *testing.T) {
+			ctx := context.Background()
+			p := newPointer(t)
+			v1, v2 := active(checkpoint.NCF, "v1", t0), active(checkpoint.NCF, "v2", t0.Add(time.Hour))
+			v1.PromotedBy, v1.Reason = "reload", "published"
+			for _, a := range []checkpoint.Active{v1, v2} {
+				if err := p.Promote(ctx, a); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := p.Get(ctx, checkpoint.NCF)
+			if err != nil || got.Previous == nil || got.Previous.Version != "v1" || !got.Previous.CreatedAt.Equal(t0) ||
+				got.PromotedAt.IsZero() || got.Pinned {
+				t.Fatalf("after v1 then v2: %+v (previous %+v), %v", got, got.Previous, err)
+			}
+			back := v1
+			back.PromotedBy, back.Reason, back.Pinned = "cli:ops@host", "v2 answers badly", true
+			if err := p.Replace(ctx, back, got); err != nil {
+				t.Fatalf("rollback: %v", err)
+			}
+			got, err = p.Get(ctx, checkpoint.NCF)
+			if err != nil || got.Version != "v1" || !got.Pinned || got.PromotedBy != "cli:ops@host" ||
+				got.Reason != "v2 answers badly" || got.Previous == nil || got.Previous.Version != "v2" {
+				t.Fatalf("after the rollback: %+v, %v", got, err)
+			}
+			// A late or repeated event of v2, or a newer v3, does not undo the rollback.
+			for _, a := range []checkpoint.Active{v2, active(checkpoint.NCF, "v3", t0.Add(2*time.Hour)), v1} {
+				if err := p.Promote(ctx, a); !errors.Is(err, modelstore.ErrStale) || !strings.Contains(err.Error(), "pinned") {
+					t.Errorf("Promote(%s) on a pinned pointer = %v, want ErrStale naming the pin", a.Version, err)
+				}
+			}
+			// A promotion by hand of a newer version unpins; the usual rule applies again.
+			v3 := active(checkpoint.NCF, "v3", t0.Add(2*time.Hour))
+			if err := p.Replace(ctx, v3, got); err != nil {
+				t.Fatal(err)
+			}
+			if err := p.Promote(ctx, active(checkpoint.NCF, "v4", t0.Add(3*time.Hour))); err != nil {
+				t.Errorf("Promote after unpinning = %v", err)
+			}
+			if got, _ := p.Get(ctx, checkpoint.NCF); got.Version != "v4" || got.Previous.Version != "v3" || got.Pinned {
+				t.Errorf("final pointer %+v", got)
+			}
+		})
+	}
+}
