@@ -3,6 +3,7 @@
 //	mlbundle serve [-addr :8080]              every route on one HTTP server
 //	mlbundle invoke <function> <event.json>   one function on a SAM-shaped event
 //	mlbundle load-interactions <file.jsonl>   seed the interactions store
+//	mlbundle promote --kind K --version V     make a version active by hand (rollback)
 //	mlbundle --version                        module and ONNX Runtime versions
 //
 // It reads the same environment as the Lambda functions (see shared/config): by
@@ -29,6 +30,9 @@ const usage = `usage:
   mlbundle serve [-addr :8080]
   mlbundle invoke <function> <event.json>   (functions: recommend, classify, ingest, models, reload)
   mlbundle load-interactions <file.jsonl>
+  mlbundle promote --kind ncf|classifier --version V [--force] [--reason TEXT]
+                                            make V active by hand after the reload check
+                                            (an older V is a rollback and pins the pointer)
   mlbundle --version                        module version and ONNX Runtime version (ONNXRUNTIME_LIB)
   mlbundle -h | --help`
 
@@ -75,6 +79,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return invokeCmd(ctx, args[1:], stdout)
 	case "load-interactions":
 		return loadCmd(ctx, args[1:], stdout)
+	case "promote":
+		return promoteCmd(ctx, args[1:], stdout)
 	case "-h", "--help", "-help", "help":
 		fmt.Fprintln(stdout, usage)
 		return nil

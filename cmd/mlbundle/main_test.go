@@ -28,6 +28,9 @@ func TestRunUsageErrors(t *testing.T) {
 		{"load missing file", []string{"load-interactions", "no-such.jsonl"}, "no-such.jsonl", 1},
 		{"serve bad flag", []string{"serve", "-port", "1"}, "flag provided but not defined: -port", 2},
 		{"serve stray argument", []string{"serve", "now"}, "serve takes no arguments", 2},
+		{"promote without kind", []string{"promote", "--version", "v1"}, `--kind must be ncf or classifier, got ""`, 2},
+		{"promote bad version", []string{"promote", "--kind", "ncf", "--version", "../x"}, `--version "../x" is not a valid version name`, 2},
+		{"promote stray argument", []string{"promote", "--kind", "ncf", "--version", "v1", "now"}, `unexpected argument "now"`, 2},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -33,6 +33,31 @@ type Entry struct {
 	NumLabels   int                `json:"num_labels,omitempty"`
 	Int8        bool               `json:"int8,omitempty"`
 	Message     string             `json:"message,omitempty"`
+	// Promotion is how the active version got there: who, why, when, whether a rollback
+	// pins it, and the version it replaced (what to roll back to).
+	Promotion *Promotion `json:"promotion,omitempty"`
+}
+
+// Promotion is the record the active pointer keeps of its last write.
+type Promotion struct {
+	PromotedAt *time.Time           `json:"promoted_at,omitempty"`
+	PromotedBy string               `json:"promoted_by,omitempty"`
+	Reason     string               `json:"reason,omitempty"`
+	Pinned     bool                 `json:"pinned"`
+	Previous   *checkpoint.Previous `json:"previous,omitempty"`
+}
+
+// promotion returns a's record (nil for a pointer written before records existed).
+func promotion(a checkpoint.Active) *Promotion {
+	if a.PromotedAt.IsZero() && a.PromotedBy == "" && a.Previous == nil {
+		return nil
+	}
+	p := &Promotion{PromotedBy: a.PromotedBy, Reason: a.Reason, Pinned: a.Pinned, Previous: a.Previous}
+	if !a.PromotedAt.IsZero() {
+		at := a.PromotedAt.UTC()
+		p.PromotedAt = &at
+	}
+	return p
 }
 
 // Answer is the body of GET /v1/models.
@@ -121,7 +146,7 @@ func (c *Catalog) entry(ctx context.Context, kind checkpoint.Kind) Entry {
 	}
 	created := m.CreatedAt.UTC()
 	e := Entry{Kind: kind, Status: StatusActive, Version: m.Version, CreatedAt: &created,
-		GitRevision: m.GitRevision, Metrics: m.Metrics, Data: m.Data, Message: note}
+		GitRevision: m.GitRevision, Metrics: m.Metrics, Data: m.Data, Message: note, Promotion: promotion(a)}
 	if m.NCF != nil {
 		e.NumUsers, e.NumItems = m.NCF.NumUsers, m.NCF.NumItems
 	}

@@ -86,6 +86,14 @@ func TestModels(t *testing.T) {
 	if !strings.Contains(body, `"version":"v2"`) {
 		t.Errorf("ttl 0 must re-read: %s", body)
 	}
+	// The entry shows how v2 got there and what it replaced: what to roll back to.
+	if err := json.Unmarshal([]byte(body), &ans); err != nil {
+		t.Fatal(err)
+	}
+	p := ans.Models[0].Promotion
+	if p == nil || p.Previous == nil || p.Previous.Version != "v1" || !p.Previous.CreatedAt.Equal(t0) || p.PromotedAt == nil || p.Pinned {
+		t.Errorf("promotion of v2 = %+v in %s", p, body)
+	}
 }
 
 func TestModelsCachedForTTL(t *testing.T) {

@@ -26,6 +26,7 @@ type pointerCase struct {
 type casePointer struct {
 	Version   string `json:"version"`
 	CreatedAt string `json:"created_at"`
+	Pinned    bool   `json:"pinned"`
 }
 
 func readPointerCases(t *testing.T) []pointerCase {
@@ -77,7 +78,7 @@ func TestPointerConformance(t *testing.T) {
 func setCurrent(t *testing.T, p modelstore.Pointer, c casePointer) {
 	t.Helper()
 	if lp, ok := p.(*modelstore.LocalPointer); ok {
-		data, _ := json.Marshal(map[string]string{"kind": "ncf", "version": c.Version, "created_at": c.CreatedAt})
+		data, _ := json.Marshal(map[string]any{"kind": "ncf", "version": c.Version, "created_at": c.CreatedAt, "pinned": c.Pinned})
 		dir := filepath.Join(lp.Root, "ncf")
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
@@ -89,6 +90,17 @@ func setCurrent(t *testing.T, p modelstore.Pointer, c casePointer) {
 	}
 	if err := promoteCase(context.Background(), p, c); err != nil {
 		t.Fatal(err)
+	}
+	if c.Pinned { // a rollback by hand writes the pin (Replace)
+		cur, err := p.Get(context.Background(), checkpoint.NCF)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pinned := cur
+		pinned.Pinned = true
+		if err := p.Replace(context.Background(), pinned, cur); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

@@ -123,6 +123,8 @@ func (h *Handler) promote(ctx context.Context, kind checkpoint.Kind, version str
 		h.count(metrics.PointerCorrupt, Result{Kind: kind, Version: version})
 	}
 	older := err == nil && cur.CreatedAt.After(m.CreatedAt)
+	a := m.Active()
+	a.PromotedBy, a.Reason = PromotedByReload, "checkpoint published: "+h.Prefix+string(kind)+"/"+version+"/"+checkpoint.ManifestFile
 	if older {
 		verr := h.check(ctx, kind, cur.Version)
 		if verr == nil {
@@ -134,14 +136,15 @@ func (h *Handler) promote(ctx context.Context, kind checkpoint.Kind, version str
 		}
 		h.logger().WarnContext(ctx, "reload: the active version fails its check; an older loadable version may replace it",
 			"kind", kind, "active", cur.Version, "candidate", version, "reason", rejection(verr), "error", verr.Error())
+		a.Reason = "the active version " + cur.Version + " fails its check (" + rejection(verr) + ")"
 	}
 	if err := h.check(ctx, kind, version); err != nil {
 		return err
 	}
 	if older {
-		return h.Pointer.Replace(ctx, m.Active(), cur)
+		return h.Pointer.Replace(ctx, a, cur)
 	}
-	return h.Pointer.Promote(ctx, m.Active())
+	return h.Pointer.Promote(ctx, a)
 }
 
 // check fetches and validates one version; the downloaded copy is removed after.

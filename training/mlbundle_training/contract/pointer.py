@@ -7,6 +7,7 @@ sides follow (docs/checkpoint.md, "Active pointer"; the Go side is shared/models
   it is the very version already active (a repeat, which changes nothing);
 - the read-compare-write holds an exclusive ``flock`` on ``<root>/<kind>/.ACTIVE.lock``
   (the lock file the Go side takes) and replaces the file by rename;
+- a pointer pinned by a rollback by hand (``mlbundle promote``) is never replaced here;
 - a file that cannot be read as a pointer (not JSON, another kind, an invalid version or
   time) counts as none: the version being promoted replaces it, with a warning.
 
@@ -120,6 +121,9 @@ def promote(root: str | os.PathLike, kind: str, version: str, created_at: str) -
         except CorruptPointerError as e:
             log.warning("%s; replacing it with %s", e, version)
             cur = None
+        if cur is not None and cur.get("pinned"):
+            raise StaleError(f"{Path(root) / kind / POINTER} holds {cur['version']}, pinned by a rollback "
+                             f"(mlbundle promote); {version} is not activated")
         if not replaces(new, cur):
             raise StaleError(f"{Path(root) / kind / POINTER} holds {cur['version']} (created "
                              f"{cur['created_at']}), not older than {version} (created {created_at})")
