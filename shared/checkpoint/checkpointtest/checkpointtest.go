@@ -58,7 +58,9 @@ func base(kind checkpoint.Kind, version string, created time.Time) *checkpoint.M
 	return &checkpoint.Manifest{
 		SchemaVersion: checkpoint.SchemaVersion, Kind: kind, Version: version,
 		CreatedAt: created.UTC(), GitRevision: "test", Files: map[string]checkpoint.File{},
-		Metrics: map[string]float64{"score": 0.5},
+		Metrics:         map[string]float64{"score": 0.5},
+		Hyperparameters: map[string]any{"epochs": 1},
+		Data:            map[string]any{"source": "checkpointtest"},
 	}
 }
 
