@@ -1,7 +1,8 @@
-"""Benchmarks: ``python -m mlbundle_training.bench {ncf,classifier} [flags]``.
+"""Benchmarks: ``python -m mlbundle_training.bench {ncf,catalogue,classifier,int8,tiles} [flags]``.
 
-``ncf``: see :mod:`mlbundle_training.bench.ncf`; ``classifier``: see
-:mod:`mlbundle_training.bench.classifier`. The benchmark suite (make bench, docs/ML_BENCHMARKS.md) records its numbers itself.
+Each name is a module of this package (``mlbundle_training.bench.<name>``) whose docstring
+says what it measures. The benchmark suite (make bench, docs/ML_BENCHMARKS.md) records its
+numbers itself.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ import importlib
 import sys
 
 BENCHES = {"ncf": "mlbundle_training.bench.ncf", "catalogue": "mlbundle_training.bench.catalogue",
-           "classifier": "mlbundle_training.bench.classifier"}
+           "classifier": "mlbundle_training.bench.classifier", "int8": "mlbundle_training.bench.int8",
+           "tiles": "mlbundle_training.bench.tiles"}
 
 
 def main(argv: list[str] | None = None) -> int:
