@@ -50,6 +50,7 @@ func (b *Bundle) openModels(ctx context.Context) error {
 			Dir:       b.downloadDir("reload"),
 			Validator: reload.Kinds{checkpoint.NCF: ncfKind.Verify, checkpoint.Classifier: clsKind.Verify},
 			Metrics:   b.Metrics, Logger: b.Logger,
+			AllowBelowPopularity: b.Config.AllowBelowPopularity,
 		}
 	}
 	return nil

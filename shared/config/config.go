@@ -32,6 +32,9 @@ type Config struct {
 	LogLevel          slog.Level
 	AWSEndpointURL    string
 	FunctionName      string
+	// AllowBelowPopularity lets reload promote an ncf version whose validation
+	// metrics do not beat its popularity baseline (RELOAD_ALLOW_BELOW_POPULARITY).
+	AllowBelowPopularity bool
 	// OnLambda is true inside AWS Lambda (AWS_LAMBDA_FUNCTION_NAME set), where the
 	// local defaults (models dir, SQLite file) are never what was meant.
 	OnLambda bool
@@ -114,6 +117,13 @@ func Load(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("MODEL_TTL_SECONDS=%q: want whole seconds in 0..86400", ttl))
 	} else {
 		c.ModelTTL = time.Duration(n) * time.Second
+	}
+	if v := get("RELOAD_ALLOW_BELOW_POPULARITY", "false"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("RELOAD_ALLOW_BELOW_POPULARITY=%q: want true or false", v))
+		}
+		c.AllowBelowPopularity = b
 	}
 	if c.AuthMode != api.AuthNone && c.AuthMode != api.AuthJWT {
 		errs = append(errs, fmt.Errorf("AUTH_MODE=%q: want %q or %q", c.AuthMode, api.AuthNone, api.AuthJWT))

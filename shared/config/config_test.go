@@ -33,11 +33,13 @@ func TestLoadAWS(t *testing.T) {
 		"INTERACTIONS_TABLE": "i", "POPULARITY_TABLE": "p", "MODEL_TTL_SECONDS": "5",
 		"AUTH_MODE": "jwt", "SERVICE_SCOPE": "svc/all", "LOG_LEVEL": "DEBUG",
 		"AWS_ENDPOINT_URL": "http://127.0.0.1:5000", "AWS_LAMBDA_FUNCTION_NAME": "recommend",
+		"RELOAD_ALLOW_BELOW_POPULARITY": "true",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !c.UsesS3() || !c.UsesDynamo() || c.ModelTTL != 5*time.Second || c.LogLevel != slog.LevelDebug {
+	if !c.UsesS3() || !c.UsesDynamo() || c.ModelTTL != 5*time.Second || c.LogLevel != slog.LevelDebug ||
+		!c.AllowBelowPopularity {
 		t.Errorf("got %+v", c)
 	}
 	if c.ONNXRuntimeLib != LambdaORTLib {
@@ -64,6 +66,7 @@ func TestLoadJoinsAllProblems(t *testing.T) {
 			"AWS_ENDPOINT_URL": "localhost:4566",
 		}, []string{"MODEL_TTL_SECONDS", "AUTH_MODE", "LOG_LEVEL", "POPULARITY_TABLE", "MODELS_PREFIX", "AWS_ENDPOINT_URL"}},
 		{"negative ttl", map[string]string{"MODEL_TTL_SECONDS": "-1"}, []string{"MODEL_TTL_SECONDS"}},
+		{"override not a boolean", map[string]string{"RELOAD_ALLOW_BELOW_POPULARITY": "maybe"}, []string{"RELOAD_ALLOW_BELOW_POPULARITY"}},
 		{"popularity alone", map[string]string{"POPULARITY_TABLE": "p"}, []string{"INTERACTIONS_TABLE"}},
 	}
 	for _, tc := range tests {

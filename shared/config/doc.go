@@ -15,6 +15,8 @@
 //	AUTH_MODE           none | jwt                                  (none)
 //	SERVICE_SCOPE       scope that may act on any user under jwt    (mlbundle/service)
 //	LOG_LEVEL           debug | info | warn | error                 (info)
+//	RELOAD_ALLOW_BELOW_POPULARITY  reload promotes an ncf version that
+//	                    does not beat popularity on validation      (false)
 //	AWS_ENDPOINT_URL    LocalStack-compatible endpoint (moto_server) (unset = AWS)
 //	AWS_LAMBDA_FUNCTION_NAME  set by Lambda; the metrics dimension  (local)
 package config

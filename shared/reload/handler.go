@@ -38,6 +38,10 @@ type Handler struct {
 	Validator Validator
 	Metrics   Metrics // nil: no metrics
 	Logger    *slog.Logger
+	// AllowBelowPopularity turns the quality gate (CheckQuality) into a warning:
+	// an ncf version that does not beat its popularity baseline on validation is
+	// promoted anyway (RELOAD_ALLOW_BELOW_POPULARITY, an operator's override).
+	AllowBelowPopularity bool
 }
 
 // Outcome says what happened to one manifest.
@@ -59,7 +63,7 @@ type Result struct {
 	Version     string
 	Outcome     Outcome
 	// Reason is a short code for Rejected (integrity, invalid_manifest, parity,
-	// onnx_io, unloadable, missing_file) or a note for Ignored.
+	// onnx_io, unloadable, missing_file, quality) or a note for Ignored.
 	Reason string
 	// Err is the verification failure of a rejected artifact.
 	Err error
@@ -159,6 +163,13 @@ func (h *Handler) check(ctx context.Context, kind checkpoint.Kind, version strin
 	if _, inPlace := h.Store.(*modelstore.Local); !inPlace {
 		defer os.RemoveAll(dir)
 	}
+	if err := CheckQuality(m); err != nil {
+		if !h.AllowBelowPopularity {
+			return err
+		}
+		h.logger().WarnContext(ctx, "reload: quality gate overridden (RELOAD_ALLOW_BELOW_POPULARITY)",
+			"kind", kind, "version", version, "error", err.Error())
+	}
 	return validate(ctx, h.Validator, m, dir)
 }
 
@@ -218,6 +229,8 @@ func rejection(err error) string {
 		return "unloadable"
 	case errors.Is(err, modelstore.ErrNotFound):
 		return "missing_file"
+	case errors.Is(err, ErrQuality):
+		return "quality"
 	}
 	return ""
 }

@@ -154,6 +154,16 @@ func TestRejected(t *testing.T) {
 			c.Manifest.Classifier.NumLabels = 2
 			return c
 		}, "onnx_io", `output "logits" dimension 1 is 3, want 2`},
+		{"not above popularity on validation", func() *checkpointtest.Checkpoint {
+			c := checkpointtest.NCF("v2", t0.Add(time.Hour))
+			c.Manifest.Metrics["validation_full_ndcg@10"] = c.Manifest.Metrics["popularity_validation_full_ndcg@10"]
+			return c
+		}, "quality", "validation_full_ndcg@10 0.0500 is not above the popularity baseline's 0.0500"},
+		{"no validation metrics", func() *checkpointtest.Checkpoint {
+			c := checkpointtest.NCF("v2", t0.Add(time.Hour))
+			c.Manifest.Metrics = map[string]float64{"hr@10": 0.9}
+			return c
+		}, "quality", "lack validation_ndcg@10 or popularity_validation_ndcg@10"},
 		{"num_labels disagrees with labels", func() *checkpointtest.Checkpoint {
 			c := checkpointtest.Classifier("v2", t0.Add(time.Hour))
 			c.Manifest.Classifier.NumLabels = 4
