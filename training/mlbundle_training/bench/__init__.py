@@ -11,6 +11,7 @@ import importlib
 import sys
 
 BENCHES = {"ncf": "mlbundle_training.bench.ncf", "catalogue": "mlbundle_training.bench.catalogue",
+           "compare": "mlbundle_training.bench.compare",
            "classifier": "mlbundle_training.bench.classifier", "int8": "mlbundle_training.bench.int8",
            "tiles": "mlbundle_training.bench.tiles"}
 
