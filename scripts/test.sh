@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the project's tests. Usage: scripts/test.sh [python] [go] [infra] [bench]   (default: all four)
+# Runs the project's tests. Usage: scripts/test.sh [python] [go] [fuzz] [infra] [bench]   (default: all)
+# fuzz runs every Go fuzz target for 3 s (scripts/fuzz.sh; longer runs: scripts/fuzz.sh 60).
 # bench is the reduced benchmark run (scripts/bench.sh fast: the committed fixtures) so that
 # the benchmark suite cannot rot; the full run is make bench.
 # Starts moto_server (a LocalStack-compatible S3/DynamoDB/SQS endpoint) on 127.0.0.1 unless
@@ -8,7 +9,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-parts=("$@"); [ ${#parts[@]} -eq 0 ] && parts=(python go infra bench)
+parts=("$@"); [ ${#parts[@]} -eq 0 ] && parts=(python go fuzz infra bench)
 
 venv=$("$root/scripts/venv.sh")
 export ONNXRUNTIME_LIB=${ONNXRUNTIME_LIB:-$("$root/scripts/onnxruntime.sh")}
@@ -35,13 +36,16 @@ for part in "${parts[@]}"; do
       fi
       go vet ./functions/... ./shared/... ./cmd/... ./training/... || status=1
       go test -race -count=1 ./functions/... ./shared/... ./cmd/... ./training/... || status=1 ;;
+    fuzz)
+      echo "== go fuzz targets, 3 s each"
+      "$root/scripts/fuzz.sh" 3 || status=1 ;;
     infra)
       echo "== infra tests"
       "$root/scripts/cdk.sh" test || status=1 ;;
     bench)
       echo "== benchmark suite, fast mode"
       "$root/scripts/bench.sh" fast || status=1 ;;
-    *) echo "unknown part: $part (want python, go, infra or bench)" >&2; exit 2 ;;
+    *) echo "unknown part: $part (want python, go, fuzz, infra or bench)" >&2; exit 2 ;;
   esac
 done
 exit $status

@@ -40,7 +40,7 @@ func readExpected(t *testing.T) map[string]evfiles.Expected {
 
 // fixtureRoot copies the committed test checkpoints into a fresh model store and
 // promotes the tiny-v1 version of the kinds listed.
-func fixtureRoot(t *testing.T, promote ...checkpoint.Kind) string {
+func fixtureRoot(t testing.TB, promote ...checkpoint.Kind) string {
 	t.Helper()
 	if os.Getenv("ONNXRUNTIME_LIB") == "" {
 		t.Skip("ONNXRUNTIME_LIB is not set: run through scripts/test.sh (or export ONNXRUNTIME_LIB=$(scripts/onnxruntime.sh))")
@@ -67,7 +67,7 @@ func fixtureRoot(t *testing.T, promote ...checkpoint.Kind) string {
 
 // openBundle opens a local bundle over root and a fresh SQLite store; extra
 // overrides environment entries.
-func openBundle(t *testing.T, root string, extra ...string) *bundle.Bundle {
+func openBundle(t testing.TB, root string, extra ...string) *bundle.Bundle {
 	t.Helper()
 	env := map[string]string{
 		"MODELS_DIR": root, "INTERACTIONS_DB": filepath.Join(t.TempDir(), "i.db"),

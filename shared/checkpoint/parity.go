@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"math/bits"
 	"slices"
 	"strconv"
 )
@@ -117,15 +118,28 @@ func (t ParityTensor) MarshalJSON() ([]byte, error) {
 	}{t.DType, t.Shape, data})
 }
 
+// elements is the number of values of shape, or -1 for a negative dimension or a
+// product beyond int (which would otherwise wrap, e.g. to 0 for [2^32, 2^32]).
 func elements(shape []int64) int {
-	n := 1
+	n, zero, overflow := uint64(1), false, false
 	for _, d := range shape {
 		if d < 0 {
 			return -1
 		}
-		n *= int(d)
+		zero = zero || d == 0
+		hi, lo := bits.Mul64(n, uint64(d))
+		if hi != 0 || lo > math.MaxInt {
+			overflow, lo = true, 1
+		}
+		n = lo
 	}
-	return n
+	switch {
+	case zero:
+		return 0
+	case overflow:
+		return -1
+	}
+	return int(n)
 }
 
 // ParseParity decodes parity.json; every check needs a file, inputs, outputs and

@@ -33,7 +33,7 @@ type conformance struct {
 	} `json:"records"`
 }
 
-func readConformance(t *testing.T) conformance {
+func readConformance(t testing.TB) conformance {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "contract", "interactions.json"))
 	if err != nil {
