@@ -16,6 +16,8 @@ type Error struct {
 	Code       string
 	Message    string
 	RetryAfter int
+	// Allow, when set, lists the methods of the path for a 405 (the Allow header).
+	Allow []string
 }
 
 // Error implements error.
@@ -72,7 +74,8 @@ const codeStoreUnavailable = "store_unavailable"
 // MethodNotAllowed is a 405 "method_not_allowed" error listing the allowed methods.
 func MethodNotAllowed(method string, allowed []string) *Error {
 	return &Error{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed",
-		Message: fmt.Sprintf("method %s not allowed; allowed: %s", method, strings.Join(allowed, ", "))}
+		Message: fmt.Sprintf("method %s not allowed; allowed: %s", method, strings.Join(allowed, ", ")),
+		Allow:   allowed}
 }
 
 var errInternal = &Error{Status: http.StatusInternalServerError, Code: "internal", Message: "internal error"}
@@ -105,8 +108,14 @@ type errorDetail struct {
 // errorResponse renders e as the one JSON error shape.
 func errorResponse(e *Error) *Response {
 	resp := &Response{Status: e.Status, Body: errorBody{Error: errorDetail{Code: e.Code, Message: e.Message}}}
+	if e.RetryAfter > 0 || len(e.Allow) > 0 {
+		resp.Headers = map[string]string{}
+	}
 	if e.RetryAfter > 0 {
-		resp.Headers = map[string]string{"Retry-After": fmt.Sprint(e.RetryAfter)}
+		resp.Headers["Retry-After"] = fmt.Sprint(e.RetryAfter)
+	}
+	if len(e.Allow) > 0 {
+		resp.Headers["Allow"] = strings.Join(e.Allow, ", ")
 	}
 	return resp
 }
