@@ -52,6 +52,7 @@ func NewStacks(app awscdk.App, cfg Config) Stacks {
 		JWTIssuer:     cfg.JWTIssuer,
 		JWTAudience:   cfg.JWTAudience,
 		ServiceScope:  cfg.ServiceScope,
+		CORSOrigins:   cfg.CORSOrigins,
 		ThrottleRate:  cfg.ThrottleRate,
 		ThrottleBurst: cfg.ThrottleBurst,
 		AlarmEmail:    cfg.AlarmEmail,

@@ -21,6 +21,7 @@ type Config struct {
 	JWTIssuer       string   // jwtIssuer: default of the JwtIssuer stack parameter
 	JWTAudience     []string // jwtAudience: comma separated, default of the JwtAudience parameter
 	ServiceScope    string   // serviceScope: the scope that may read any user's data
+	CORSOrigins     []string // corsOrigins: comma separated origins whose pages may call the API ("*": any)
 	ThrottleRate    float64  // throttleRate: steady requests per second on the API stage
 	ThrottleBurst   float64  // throttleBurst: burst on the API stage
 	AlarmEmail      string   // alarmEmail: optional e-mail subscribed to the alarm topic
@@ -41,6 +42,7 @@ func ConfigFromContext(node constructs.Node, root string) (Config, error) {
 		JWTIssuer:       ctx.str("jwtIssuer", ""),
 		JWTAudience:     splitList(ctx.str("jwtAudience", "")),
 		ServiceScope:    ctx.str("serviceScope", "mlbundle/service"),
+		CORSOrigins:     splitList(ctx.str("corsOrigins", "*")),
 		ThrottleRate:    ctx.num("throttleRate", 50),
 		ThrottleBurst:   ctx.num("throttleBurst", 100),
 		AlarmEmail:      ctx.str("alarmEmail", ""),

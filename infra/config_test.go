@@ -15,7 +15,8 @@ func TestConfigFromContext(t *testing.T) {
 		check   func(t *testing.T, c Config)
 	}{
 		{name: "defaults", ctx: map[string]any{}, check: func(t *testing.T, c Config) {
-			if c.Arch != "x86_64" || !c.Training || c.RetrainSchedule != "rate(7 days)" || c.ServiceScope != "mlbundle/service" {
+			if c.Arch != "x86_64" || !c.Training || c.RetrainSchedule != "rate(7 days)" || c.ServiceScope != "mlbundle/service" ||
+				strings.Join(c.CORSOrigins, ",") != "*" {
 				t.Errorf("defaults: %+v", c)
 			}
 			if c.BuildDir != "/repo/build" || c.TrainingDir != "/repo/training" {
@@ -25,7 +26,11 @@ func TestConfigFromContext(t *testing.T) {
 		{name: "cdk.json types and -c strings", ctx: map[string]any{
 			"arch": "arm64", "throttleRate": 7.0, "throttleBurst": "9", "training": "false",
 			"jwtAudience": " a, b ,", "gpuInstanceTypes": "g5.xlarge", "buildDir": "/abs/build",
+			"corsOrigins": "https://app.example.com, https://admin.example.com",
 		}, check: func(t *testing.T, c Config) {
+			if strings.Join(c.CORSOrigins, "|") != "https://app.example.com|https://admin.example.com" {
+				t.Errorf("corsOrigins %v", c.CORSOrigins)
+			}
 			if c.Arch != "arm64" || c.ThrottleRate != 7 || c.ThrottleBurst != 9 || c.Training {
 				t.Errorf("parsed %+v", c)
 			}

@@ -204,3 +204,42 @@ func TestServingAPI(t *testing.T) {
 		})
 	})
 }
+
+func TestServingCORS(t *testing.T) {
+	// GIVEN the HTTP API synthesized with the configured origins
+	f := getFixture(t)
+	apis := f.resources(ServingStackName, "AWS::ApiGatewayV2::Api")
+	if len(apis) != 1 {
+		t.Fatalf("%d HTTP APIs, want 1", len(apis))
+	}
+	for _, api := range apis {
+		cors, _ := props(api)["CorsConfiguration"].(map[string]any)
+		// THEN a browser page on an allowed origin may call the routes it uses with the
+		// user's token: recommend and similar items (GET), ingest (POST), deletion (DELETE)
+		if got := strs(cors["AllowOrigins"]); strings.Join(got, ",") != strings.Join(f.cfg.CORSOrigins, ",") || len(got) == 0 {
+			t.Errorf("AllowOrigins %v, want %v", got, f.cfg.CORSOrigins)
+		}
+		methods := strings.Join(strs(cors["AllowMethods"]), ",")
+		for _, m := range []string{"GET", "POST", "DELETE"} {
+			if !strings.Contains(methods, m) {
+				t.Errorf("AllowMethods %s lacks %s", methods, m)
+			}
+		}
+		if strings.Contains(methods, "*") || strings.Contains(methods, "PUT") || strings.Contains(methods, "PATCH") {
+			t.Errorf("AllowMethods %s allows methods no route has", methods)
+		}
+		headers := strings.ToLower(strings.Join(strs(cors["AllowHeaders"]), ","))
+		for _, h := range []string{"authorization", "content-type"} {
+			if !strings.Contains(headers, h) {
+				t.Errorf("AllowHeaders %s lacks %s (the token and JSON bodies)", headers, h)
+			}
+		}
+		// AND the token is a header, never a cookie: no credentials mode
+		if cors["AllowCredentials"] == true {
+			t.Error("AllowCredentials is true")
+		}
+		if !strings.Contains(strings.ToLower(strings.Join(strs(cors["ExposeHeaders"]), ",")), "x-request-id") {
+			t.Errorf("ExposeHeaders %v: a page cannot read the request id", cors["ExposeHeaders"])
+		}
+	}
+}

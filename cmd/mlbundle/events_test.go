@@ -93,6 +93,7 @@ func TestEventsHTTP(t *testing.T) {
 	want := readExpected(t)
 	names := evfiles.Names(want)
 	root := fixtureRoot(t, checkpoint.NCF, checkpoint.Classifier)
+	spec := loadOpenAPI(t)
 	b := openBundle(t, root)
 	bundles := map[string]*bundle.Bundle{"": b, "none": b, "jwt": openBundle(t, root, "AUTH_MODE", "jwt")}
 	ctx := context.Background()
@@ -131,6 +132,7 @@ func TestEventsHTTP(t *testing.T) {
 			if resp.Headers["X-Request-Id"] == "" {
 				t.Error("no X-Request-Id header")
 			}
+			spec.check(t, raw, exp, resp)
 			for _, c := range exp.Contains {
 				if !strings.Contains(resp.Body, c) {
 					t.Errorf("body does not contain %s: %s", c, resp.Body)

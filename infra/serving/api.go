@@ -50,6 +50,7 @@ func NewAPI(scope constructs.Construct, id string, fns map[string]awslambda.Func
 		Description:        jsii.String("mlbundle: recommend and classify"),
 		CreateDefaultStage: jsii.Bool(false),
 		DefaultAuthorizer:  authorizer,
+		CorsPreflight:      cors(props.CORSOrigins),
 	})
 	a.addRoutes(fns)
 	a.Stage = newStage(c, a.HTTPAPI, props)
@@ -98,6 +99,31 @@ func newStage(scope constructs.Construct, api awsapigatewayv2.HttpApi, props *St
 		Format:         jsii.String(accessLogFormat),
 	})
 	return stage
+}
+
+// CORSMethods and CORSHeaders are what a browser page may use: the methods of the routes
+// it calls with the user's own token (recommend, similar items, ingest, deletion) and
+// the headers it sends. HTTP APIs configure CORS for the whole API, not per route.
+var (
+	CORSMethods = []awsapigatewayv2.CorsHttpMethod{awsapigatewayv2.CorsHttpMethod_GET,
+		awsapigatewayv2.CorsHttpMethod_POST, awsapigatewayv2.CorsHttpMethod_DELETE}
+	CORSHeaders = []string{"authorization", "content-type", "x-request-id"}
+)
+
+// cors is the API's CORS preflight configuration (nil without origins): API Gateway
+// answers OPTIONS itself, before the authorizer, and adds the CORS headers to answers.
+// No credentials: the token travels in the Authorization header, not in a cookie.
+func cors(origins []string) *awsapigatewayv2.CorsPreflightOptions {
+	if len(origins) == 0 {
+		return nil
+	}
+	return &awsapigatewayv2.CorsPreflightOptions{
+		AllowOrigins:  jsii.Strings(origins...),
+		AllowMethods:  &CORSMethods,
+		AllowHeaders:  jsii.Strings(CORSHeaders...),
+		ExposeHeaders: jsii.Strings("x-request-id", "retry-after"),
+		MaxAge:        awscdk.Duration_Hours(jsii.Number(1)),
+	}
 }
 
 func optional(s string) *string {

@@ -29,9 +29,12 @@ type StackProps struct {
 	Architecture awslambda.Architecture // must match the one the binaries were built for
 	// JWTIssuer and JWTAudience are the defaults of the JwtIssuer and JwtAudience stack
 	// parameters; empty leaves the parameter without a default (set it at deploy).
-	JWTIssuer     string
-	JWTAudience   []string
-	ServiceScope  string  // scope that may read any user's data (SERVICE_SCOPE)
+	JWTIssuer    string
+	JWTAudience  []string
+	ServiceScope string // scope that may read any user's data (SERVICE_SCOPE)
+	// CORSOrigins are the origins whose pages may call the API with the user's own
+	// token (CORS preflight answered by API Gateway); empty: no CORS.
+	CORSOrigins   []string
 	ThrottleRate  float64 // requests per second on the API stage
 	ThrottleBurst float64
 	AlarmEmail    string // optional subscriber of the alarm topic
