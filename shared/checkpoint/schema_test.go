@@ -95,15 +95,27 @@ func TestGoWrittenDocumentsMatchSchema(t *testing.T) {
 			t.Errorf("%s test parity.json breaks the schema: %v", c.Manifest.Kind, err)
 		}
 		root := t.TempDir()
-		if err := modelstore.NewLocalPointer(root).Promote(context.Background(), c.Manifest.Active()); err != nil {
+		p := modelstore.NewLocalPointer(root)
+		if err := p.Promote(context.Background(), c.Manifest.Active()); err != nil {
 			t.Fatal(err)
 		}
-		data, err := os.ReadFile(filepath.Join(root, string(c.Manifest.Kind), "ACTIVE"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := validate(t, pointer, data); err != nil {
-			t.Errorf("ACTIVE %s breaks the pointer schema: %v", data, err)
+		// and a rollback by hand: promotion record, pin and previous version
+		back := checkpoint.Active{Kind: c.Manifest.Kind, Version: "v0", CreatedAt: t0.Add(-time.Hour),
+			PromotedBy: "cli:ops@host", Reason: "roll back", Pinned: true}
+		for _, write := range []func() error{
+			func() error { return nil },
+			func() error { return p.Replace(context.Background(), back, c.Manifest.Active()) },
+		} {
+			if err := write(); err != nil {
+				t.Fatal(err)
+			}
+			data, err := os.ReadFile(filepath.Join(root, string(c.Manifest.Kind), "ACTIVE"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := validate(t, pointer, data); err != nil {
+				t.Errorf("ACTIVE %s breaks the pointer schema: %v", data, err)
+			}
 		}
 	}
 }
