@@ -69,10 +69,16 @@ def test_search_records_every_trial_and_tune_picks_on_validation(data, tmp_path)
     assert res.selection["trials"] == {"neumf": 2, "als": 2}
 
 
-def test_time_budget_stops_new_trials(data):
-    cfg = TuneConfig(models=["als"], trials=5, time_budget=1e-9, seed=0, progress=False)
-    trials, records = search(cfg, data)
-    assert trials == [] and records == []  # the budget was spent before the first trial
+def test_time_budget_ends_the_search_between_rounds(data, monkeypatch):
+    import mlbundle_training.ncf.tune as tune_mod
+
+    clock = iter(range(0, 1000, 10))  # every reading of the clock is 10 s later
+    monkeypatch.setattr(tune_mod.time, "perf_counter", lambda: float(next(clock)))
+    cfg = TuneConfig(models=["als", "gmf"], trials=5, time_budget=15, max_epochs=1, seed=0,
+                     progress=False)
+    trials, _ = search(cfg, data)
+    kinds = [t.model_kind for t in trials]
+    assert 0 < len(kinds) < 10 and kinds.count("als") == kinds.count("gmf")
 
 
 def test_unknown_model_is_refused(data):

@@ -1,4 +1,4 @@
-"""Benchmarks: ``python -m mlbundle_training.bench {ncf,catalogue,classifier,int8,tiles} [flags]``.
+"""Benchmarks: ``python -m mlbundle_training.bench {ncf,catalogue,compare,classifier,int8,tiles} [flags]``.
 
 Each name is a module of this package (``mlbundle_training.bench.<name>``) whose docstring
 says what it measures. The benchmark suite (make bench, docs/ML_BENCHMARKS.md) records its

@@ -40,9 +40,9 @@ WEIGHTINGS = ("binary", "weight", "log")
 class ALSConfig:
     """Knobs of one ALS fit."""
 
-    factors: int = 64
+    factors: int = 32
     regularization: float = 0.1
-    alpha: float = 2.0
+    alpha: float = 1.0
     iterations: int = 15
     cg_steps: int = 3
     weighting: str = "binary"

@@ -2,8 +2,9 @@
 
 Candidates (:data:`CANDIDATES`): ``neumf`` and ``gmf`` (NCF trained with sampled negatives;
 ``gmf`` is a plain matrix factorisation under the logistic loss) and ``als`` (implicit ALS,
-:mod:`.als`). Every kind gets the same number of trials, run round-robin so that a time
-budget cuts them evenly; each kind's first trial is its defaults, later ones are drawn
+:mod:`.als`). Every kind gets the same number of trials: they run in rounds of one trial
+per kind, and the time budget is checked before each round (a round already started
+finishes); each kind's first trial is its defaults, later ones are drawn
 from its search space with a seeded generator. A trial trains on the training part and
 keeps its best epoch or iteration by the validation ``select_metric``; the trial with the
 best validation value wins, and only the winner is scored on test. Every trial is one
@@ -95,7 +96,7 @@ def als_space(rng: np.random.Generator, first: bool) -> dict[str, Any]:
         return {k: v for k, v in asdict(ALSConfig()).items() if k != "seed"}
     return {"factors": _pick(rng, [16, 32, 64, 128]),
             "regularization": _pick(rng, [0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]),
-            "alpha": _pick(rng, [0.5, 1.0, 2.0, 5.0, 10.0, 20.0]), "iterations": 15, "cg_steps": 3,
+            "alpha": _pick(rng, [0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0]), "iterations": 15, "cg_steps": 3,
             "weighting": _pick(rng, ["binary", "log"])}
 
 
@@ -161,11 +162,12 @@ def search(cfg: TuneConfig, data: Interactions, evaluation: Evaluation | None = 
     total = cfg.trials * len(cfg.models)
     bar = tqdm(total=total, desc="tune", disable=not cfg.progress, mininterval=1.0)
     for n in range(cfg.trials):
+        # the budget is checked between rounds: every kind always has the same number of trials
+        if time.perf_counter() - t0 > cfg.time_budget:
+            bar.write(f"tune: time budget of {cfg.time_budget:.0f} s spent after {n} round(s) "
+                      f"of {len(cfg.models)} trials")
+            break
         for model_kind in cfg.models:
-            if time.perf_counter() - t0 > cfg.time_budget:
-                bar.write(f"tune: time budget of {cfg.time_budget:.0f} s spent after {len(trials)} trials")
-                bar.close()
-                return trials, records
             space, fit = pool[model_kind]
             settings = space(rngs[model_kind], n == 0)
             trial = fit(settings, data, ev, cfg)
@@ -181,7 +183,10 @@ def search(cfg: TuneConfig, data: Interactions, evaluation: Evaluation | None = 
             line = (f"trial {len(trials)}/{total} {model_kind} {cfg.select_metric}="
                     f"{trial.validation[cfg.select_metric]:.4f} ({trial.seconds:.1f} s) "
                     f"{json.dumps(trial.settings)}")
-            bar.write(line) if cfg.progress else log.info(line)
+            if cfg.progress:
+                bar.write(line)
+            else:
+                log.info(line)
     bar.close()
     return trials, records
 
