@@ -89,6 +89,7 @@ type Cache[T any] struct {
 	checkedAt atomic.Int64           // last pointer read, Unix nanoseconds (lock-free for Acquire)
 	lastErr   error                  // last refresh failure while nothing loaded (guarded by mu)
 	failed    atomic.Pointer[string] // the active version whose last fetch or load failed
+	broken    error                   // that failure, when retrying cannot help (guarded by mu)
 }
 
 // DefaultPointerTimeout bounds the pointer read that a request makes once per TTL
@@ -238,21 +239,26 @@ func (c *Cache[T]) refreshLocked(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if cur := c.current.Load(); cur != nil && cur.Manifest.Version == active.Version {
+	cur := c.current.Load()
+	if cur != nil && cur.Manifest.Version == active.Version {
 		return nil
+	}
+	if f := c.failed.Load(); cur != nil && f != nil && *f == active.Version && c.broken != nil {
+		return c.broken // the same files would fail the same way: no download per TTL
 	}
 	start := time.Now()
 	m, dir, err := FetchSome(ctx, c.cfg.Store, c.cfg.Kind, active.Version, c.cfg.Dir, c.cfg.Skip)
 	if err != nil {
-		c.failed.Store(&active.Version)
-		return fmt.Errorf("fetch active %s version %s: %w", c.cfg.Kind, active.Version, err)
+		err = fmt.Errorf("fetch active %s version %s: %w", c.cfg.Kind, active.Version, err)
+		return c.fail(active.Version, err, errors.Is(err, checkpoint.ErrIntegrity) || errors.Is(err, checkpoint.ErrInvalid))
 	}
 	value, err := c.load(ctx, m, dir)
 	if err != nil {
-		c.failed.Store(&active.Version)
-		return fmt.Errorf("load %s version %s from %s: %w", c.cfg.Kind, active.Version, dir, err)
+		err = fmt.Errorf("load %s version %s from %s: %w", c.cfg.Kind, active.Version, dir, err)
+		return c.fail(active.Version, err, ctx.Err() == nil)
 	}
 	c.failed.Store(nil)
+	c.broken = nil
 	next := &Model[T]{Value: value, Manifest: m, Dir: dir, release: c.retire}
 	next.refs.Store(1)
 	old := c.current.Swap(next)
@@ -285,33 +291,4 @@ func (c *Cache[T]) Close() error {
 		old.Release()
 	}
 	return nil
-}
-
-// DefaultWarmBudget is the part of Lambda's 10 s init phase that Warm may spend.
-const DefaultWarmBudget = 7 * time.Second
-
-// Warm loads the active version during process start-up, within budget.
-//
-// Serving functions load at init rather than on the first request: Lambda runs
-// init before any request is routed to the sandbox (and ahead of time with
-// provisioned concurrency), so the first caller does not pay for the download
-// and the ONNX session build. Init is capped at 10 s, though, and an init error
-// would make Lambda throw the sandbox away, so Warm never fails the process: on
-// error or timeout it logs, forgets the failure and leaves the load to the first
-// Acquire (lazy fallback), which answers 503 with Retry-After while nothing is
-// loadable.
-func (c *Cache[T]) Warm(ctx context.Context, budget time.Duration) error {
-	if budget <= 0 {
-		budget = DefaultWarmBudget
-	}
-	ctx, cancel := context.WithTimeout(ctx, budget)
-	defer cancel()
-	err := c.Refresh(ctx)
-	if err != nil {
-		c.mu.Lock()
-		c.lastErr = nil // let the first request retry at once
-		c.mu.Unlock()
-		c.cfg.Logger.Warn("model not loaded at init; will load on first use", "kind", c.cfg.Kind, "error", err.Error())
-	}
-	return err
 }

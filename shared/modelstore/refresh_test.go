@@ -2,6 +2,7 @@ package modelstore_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -38,6 +39,9 @@ func gatedRig(t *testing.T, ttl, pointerTimeout time.Duration) (*cacheRig, *gate
 	gp := &gatedPointer{Pointer: r.pointer}
 	load := func(ctx context.Context, m *checkpoint.Manifest, dir string) (*fakeModel, error) {
 		r.loads.Add(1)
+		if m.Version == "unloadable" {
+			return nil, errors.New("users.json has 2 ids, manifest says 3")
+		}
 		return &fakeModel{version: m.Version}, nil
 	}
 	r.cache = modelstore.NewCache(modelstore.CacheConfig{Kind: checkpoint.NCF, Store: r.store, Pointer: gp,
@@ -145,5 +149,32 @@ func TestCacheStatus(t *testing.T) {
 	}
 	if got := r.cache.Status(); got != (modelstore.Status{Serving: "v3"}) {
 		t.Errorf("Status = %+v, want v3 serving and no failure", got)
+	}
+}
+
+// A version that failed to load is not fetched and loaded again at every TTL
+// while the pointer still names it (the same files fail the same way), but a
+// new version is.
+func TestBrokenVersionNotRetriedEveryTTL(t *testing.T) {
+	r, gp := gatedRig(t, 0, 0)
+	r.publish(t, "unloadable", t0.Add(time.Hour))
+	loads := r.loads.Load()
+	for range 5 {
+		if v := acquireVersion(t, r.cache); v != "v1" {
+			t.Fatalf("got %s, want v1", v)
+		}
+	}
+	if got := r.loads.Load() - loads; got != 1 {
+		t.Errorf("%d loads of the unloadable version over 5 checks, want 1", got)
+	}
+	if reads := gp.reads.Load(); reads < 6 {
+		t.Errorf("%d pointer reads, want one per check", reads)
+	}
+	if got := r.cache.Status(); got.Failed != "unloadable" {
+		t.Errorf("Status = %+v, want unloadable failed", got)
+	}
+	r.publish(t, "v3", t0.Add(2*time.Hour))
+	if v := acquireVersion(t, r.cache); v != "v3" {
+		t.Errorf("got %s after v3 was promoted, want v3", v)
 	}
 }

@@ -18,3 +18,16 @@ func (c *Cache[T]) Status() Status {
 	}
 	return s
 }
+
+// fail records that version failed with err; permanent marks a failure of the
+// version's files (integrity, manifest, load) rather than of the moment (a
+// timeout, S3 unavailable), which a loaded cache does not retry while the pointer
+// names that version. The caller holds mu.
+func (c *Cache[T]) fail(version string, err error, permanent bool) error {
+	c.failed.Store(&version)
+	c.broken = nil
+	if permanent {
+		c.broken = err
+	}
+	return err
+}
