@@ -89,7 +89,7 @@ type Cache[T any] struct {
 	checkedAt atomic.Int64           // last pointer read, Unix nanoseconds (lock-free for Acquire)
 	lastErr   error                  // last refresh failure while nothing loaded (guarded by mu)
 	failed    atomic.Pointer[string] // the active version whose last fetch or load failed
-	broken    error                   // that failure, when retrying cannot help (guarded by mu)
+	broken    error                  // that failure, when retrying cannot help (guarded by mu)
 }
 
 // DefaultPointerTimeout bounds the pointer read that a request makes once per TTL
