@@ -118,7 +118,20 @@ def prefix_table(prefix: str, label: str):
     return make
 
 
-throughput = prefix_table("ncf_train", "batch / measure")
+def throughput(run: Run, ctx: dict) -> str:
+    rows = []
+    for batch in (256, 1024, 4096):
+        p = f"ncf_train.batch{batch}"
+        if run.value(p + ".x_dataloader") is None:
+            continue
+        e = run.extra(p + ".x_dataloader")
+        rows.append([batch, num(e.get("dataloader_samples_per_s")), num(e.get("autograd_samples_per_s")),
+                     ratio(run.value(p + ".x_dataloader_autograd")), num(e.get("packed_samples_per_s")),
+                     ratio(run.value(p + ".x_dataloader"))])
+    if not rows:
+        return NONE
+    return table(["batch", "DataLoader NCF samples/s", "autograd loop samples/s", "autograd ÷ DataLoader",
+                  "packed step samples/s", "packed ÷ DataLoader"], rows)
 parity = prefix_table("parity", "what")
 loading = prefix_table("reload", "checkpoint / path")
 coldstart = prefix_table("coldstart", "function / measure")

@@ -23,11 +23,12 @@ import (
 )
 
 // apiStore makes a local model store whose active versions are the benchmark
-// models (links to their directories), so the local server serves them.
+// models, or the demo's where those are missing (links to their directories),
+// so the local server serves them.
 func apiStore(b *testing.B) string {
 	root := b.TempDir()
-	for _, name := range []string{"ncf-ml100k", "classifier-reuters"} {
-		d := benchtest.Checkpoint(b, name)
+	for _, names := range [][]string{{"ncf-ml100k", "ncf-demo"}, {"classifier-reuters", "classifier-demo"}} {
+		d := benchtest.FirstCheckpoint(b, names...)
 		kindDir := filepath.Join(root, string(d.Manifest.Kind))
 		if err := os.MkdirAll(kindDir, 0o755); err != nil {
 			b.Fatal(err)
