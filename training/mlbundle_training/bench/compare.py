@@ -165,9 +165,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=os.environ.get("MLBUNDLE_DATA", "../shared/data"),
                     help="folder holding ml-100k/u.data")
-    ap.add_argument("--synthetic", type=lambda s: [tuple(int(x) for x in p.split("x")) for p in s.split(",")],
+    ap.add_argument("--synthetic", type=lambda s: [tuple(int(x) for x in p.split("x")) for p in s.split(",") if p],
                     default=[(1000, 2000, 40000), (4000, 10000, 160000)],
-                    help="synthetic sizes, USERSxITEMSxCOUNT, comma-separated")
+                    help="synthetic sizes, USERSxITEMSxCOUNT, comma-separated ('' for none)")
     ap.add_argument("--models", type=lambda s: s.split(","),
                     default=["popularity", "neumf", "gmf", "als", "implicit-als", "implicit-bpr"])
     ap.add_argument("--trials", type=int, default=4, help="trials per tunable model")
