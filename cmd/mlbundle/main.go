@@ -4,6 +4,7 @@
 //	mlbundle invoke <function> <event.json>   one function on a SAM-shaped event
 //	mlbundle load-interactions <file.jsonl>   seed the interactions store
 //	mlbundle promote --kind K --version V     make a version active by hand (rollback)
+//	mlbundle unavailable add|remove|list      the items no answer may hold
 //	mlbundle --version                        module and ONNX Runtime versions
 //
 // It reads the same environment as the Lambda functions (see shared/config): by
@@ -33,6 +34,8 @@ const usage = `usage:
   mlbundle promote --kind ncf|classifier --version V [--force] [--reason TEXT]
                                             make V active by hand after the reload check
                                             (an older V is a rollback and pins the pointer)
+  mlbundle unavailable add [--reason TEXT] ITEM... | remove ITEM... | list
+                                            items no recommend answer may hold (no retrain)
   mlbundle --version                        module version and ONNX Runtime version (ONNXRUNTIME_LIB)
   mlbundle -h | --help`
 
@@ -81,6 +84,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return loadCmd(ctx, args[1:], stdout)
 	case "promote":
 		return promoteCmd(ctx, args[1:], stdout)
+	case "unavailable":
+		return unavailableCmd(ctx, args[1:], stdout)
 	case "-h", "--help", "-help", "help":
 		fmt.Fprintln(stdout, usage)
 		return nil

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/contentml/mlbundle/shared/api"
+	"github.com/contentml/mlbundle/shared/availability"
 	"github.com/contentml/mlbundle/shared/config"
 	"github.com/contentml/mlbundle/shared/interactions"
 	"github.com/contentml/mlbundle/shared/metrics"
@@ -42,6 +43,7 @@ type Bundle struct {
 	Store        modelstore.Store
 	Pointer      modelstore.Pointer
 	Interactions interactions.Store // nil unless recommend or ingest is built
+	Availability availability.Store // the unavailable items; nil unless recommend is built
 	Reload       *reload.Handler    // nil unless reload is built
 
 	built   []string
@@ -103,7 +105,7 @@ func (b *Bundle) builds(fn string) bool { return slices.Contains(b.built, fn) }
 func (b *Bundle) openStores(ctx context.Context) error {
 	cfg := b.Config
 	var awsCfg aws.Config // only loaded when a bucket or table is configured
-	if cfg.UsesS3() || cfg.ActiveTable != "" || cfg.UsesDynamo() {
+	if cfg.UsesS3() || cfg.ActiveTable != "" || cfg.UsesDynamo() || cfg.AvailabilityTable != "" {
 		var err error
 		if awsCfg, err = cfg.AWS(ctx); err != nil {
 			return err
@@ -119,6 +121,19 @@ func (b *Bundle) openStores(ctx context.Context) error {
 	}
 	b.Interactions = store
 	b.closers = append(b.closers, closeStore)
+	if !b.builds(Recommend) {
+		return nil
+	}
+	if cfg.AvailabilityTable != "" {
+		b.Availability = availability.NewDynamo(cfg.DynamoDB(awsCfg), cfg.AvailabilityTable)
+		return nil
+	}
+	list, err := availability.OpenSQLite(ctx, cfg.InteractionsDB)
+	if err != nil {
+		return fmt.Errorf("availability list: %w", err)
+	}
+	b.Availability = list
+	b.closers = append(b.closers, list.Close)
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 
+	"github.com/contentml/mlbundle/shared/availability"
 	"github.com/contentml/mlbundle/shared/catalog"
 	"github.com/contentml/mlbundle/shared/checkpoint"
 	"github.com/contentml/mlbundle/shared/classify"
@@ -39,7 +40,8 @@ func (b *Bundle) openModels(ctx context.Context) error {
 		rec := newCache(b, ncfKind)
 		cat.Serving(checkpoint.NCF, rec.Status)
 		b.http[Recommend] = []registrar{recommend.NewHandler(recommend.New(recommend.FromCache(rec), b.Interactions, b.Metrics,
-			recommend.OverlapReads(b.Config.UsesDynamo())))} // hide DynamoDB's latency behind the model
+			recommend.OverlapReads(b.Config.UsesDynamo()), // hide DynamoDB's latency behind the model
+			recommend.WithAvailability(availability.NewCache(b.Availability, b.Config.AvailabilityTTL, b.Logger))))}
 	}
 	if b.builds(Models) {
 		b.http[Models] = []registrar{cat}

@@ -25,6 +25,10 @@ type Config struct {
 	InteractionsTable string
 	PopularityTable   string
 	InteractionsDB    string
+	// AvailabilityTable holds the unavailable items (unset: a table of InteractionsDB),
+	// re-read at most every AvailabilityTTL.
+	AvailabilityTable string
+	AvailabilityTTL   time.Duration
 	ONNXRuntimeLib    string
 	ModelTTL          time.Duration
 	AuthMode          string
@@ -46,6 +50,7 @@ type Config struct {
 type Needs struct {
 	Models       bool // MODELS_BUCKET and ACTIVE_TABLE, or an explicit MODELS_DIR
 	Interactions bool // INTERACTIONS_TABLE and POPULARITY_TABLE, or an explicit INTERACTIONS_DB
+	Availability bool // AVAILABILITY_TABLE, or an explicit INTERACTIONS_DB
 }
 
 // Require reports, on Lambda, every store that need names but the environment
@@ -71,6 +76,9 @@ func (c Config) Require(need Needs) error {
 	if need.Interactions && !c.interactionsDBSet {
 		missing("INTERACTIONS_TABLE", c.InteractionsTable)
 		missing("POPULARITY_TABLE", c.PopularityTable)
+	}
+	if need.Availability && !c.interactionsDBSet {
+		missing("AVAILABILITY_TABLE", c.AvailabilityTable)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("config: %w", err)
@@ -99,6 +107,7 @@ func Load(getenv func(string) string) (Config, error) {
 		InteractionsTable: get("INTERACTIONS_TABLE", ""),
 		PopularityTable:   get("POPULARITY_TABLE", ""),
 		InteractionsDB:    get("INTERACTIONS_DB", ".local/interactions.db"),
+		AvailabilityTable: get("AVAILABILITY_TABLE", ""),
 		ONNXRuntimeLib:    get("ONNXRUNTIME_LIB", ""),
 		AuthMode:          get("AUTH_MODE", api.AuthNone),
 		ServiceScope:      get("SERVICE_SCOPE", api.DefaultServiceScope),
@@ -117,6 +126,12 @@ func Load(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("MODEL_TTL_SECONDS=%q: want whole seconds in 0..86400", ttl))
 	} else {
 		c.ModelTTL = time.Duration(n) * time.Second
+	}
+	attl := get("AVAILABILITY_TTL_SECONDS", "30")
+	if n, err := strconv.Atoi(attl); err != nil || n < 0 || n > 86400 {
+		errs = append(errs, fmt.Errorf("AVAILABILITY_TTL_SECONDS=%q: want whole seconds in 0..86400", attl))
+	} else {
+		c.AvailabilityTTL = time.Duration(n) * time.Second
 	}
 	if v := get("RELOAD_ALLOW_BELOW_POPULARITY", "false"); v != "" {
 		b, err := strconv.ParseBool(v)

@@ -17,7 +17,7 @@ func TestLoadDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{ModelsDir: "models", ModelsPrefix: "models/", InteractionsDB: ".local/interactions.db",
-		ModelTTL: 30 * time.Second, AuthMode: "none", ServiceScope: "mlbundle/service",
+		ModelTTL: 30 * time.Second, AvailabilityTTL: 30 * time.Second, AuthMode: "none", ServiceScope: "mlbundle/service",
 		LogLevel: slog.LevelInfo, FunctionName: "local"}
 	if c != want {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
@@ -33,13 +33,13 @@ func TestLoadAWS(t *testing.T) {
 		"INTERACTIONS_TABLE": "i", "POPULARITY_TABLE": "p", "MODEL_TTL_SECONDS": "5",
 		"AUTH_MODE": "jwt", "SERVICE_SCOPE": "svc/all", "LOG_LEVEL": "DEBUG",
 		"AWS_ENDPOINT_URL": "http://127.0.0.1:5000", "AWS_LAMBDA_FUNCTION_NAME": "recommend",
-		"RELOAD_ALLOW_BELOW_POPULARITY": "true",
+		"RELOAD_ALLOW_BELOW_POPULARITY": "true", "AVAILABILITY_TABLE": "a", "AVAILABILITY_TTL_SECONDS": "7",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !c.UsesS3() || !c.UsesDynamo() || c.ModelTTL != 5*time.Second || c.LogLevel != slog.LevelDebug ||
-		!c.AllowBelowPopularity {
+		!c.AllowBelowPopularity || c.AvailabilityTable != "a" || c.AvailabilityTTL != 7*time.Second {
 		t.Errorf("got %+v", c)
 	}
 	if c.ONNXRuntimeLib != LambdaORTLib {
@@ -66,6 +66,7 @@ func TestLoadJoinsAllProblems(t *testing.T) {
 			"AWS_ENDPOINT_URL": "localhost:4566",
 		}, []string{"MODEL_TTL_SECONDS", "AUTH_MODE", "LOG_LEVEL", "POPULARITY_TABLE", "MODELS_PREFIX", "AWS_ENDPOINT_URL"}},
 		{"negative ttl", map[string]string{"MODEL_TTL_SECONDS": "-1"}, []string{"MODEL_TTL_SECONDS"}},
+		{"availability ttl not a number", map[string]string{"AVAILABILITY_TTL_SECONDS": "1m"}, []string{"AVAILABILITY_TTL_SECONDS"}},
 		{"override not a boolean", map[string]string{"RELOAD_ALLOW_BELOW_POPULARITY": "maybe"}, []string{"RELOAD_ALLOW_BELOW_POPULARITY"}},
 		{"popularity alone", map[string]string{"POPULARITY_TABLE": "p"}, []string{"INTERACTIONS_TABLE"}},
 	}
@@ -126,6 +127,10 @@ func TestRequire(t *testing.T) {
 			Needs{Interactions: true}, nil},
 		{"bucket without pointer table", with(lambda, "MODELS_BUCKET", "b"), Needs{Models: true},
 			[]string{"ACTIVE_TABLE"}},
+		{"recommend without the availability table", with(lambda, "INTERACTIONS_TABLE", "i", "POPULARITY_TABLE", "p"),
+			Needs{Interactions: true, Availability: true}, []string{"AVAILABILITY_TABLE"}},
+		{"recommend with the availability table", with(lambda, "INTERACTIONS_TABLE", "i", "POPULARITY_TABLE", "p",
+			"AVAILABILITY_TABLE", "a"), Needs{Interactions: true, Availability: true}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -3,10 +3,12 @@ package recommend
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/contentml/mlbundle/shared/interactions"
@@ -45,7 +47,7 @@ func expectedPage(ids []string, score map[string]float64, drop map[string]struct
 }
 
 // TestFiltersNeverShortenTheAnswer checks, for every strategy over random histories,
-// exclusions, offsets and page sizes, that the answer is exactly the page of the
+// exclusions, unavailable items, offsets and page sizes, that the answer is exactly the page of the
 // filtered ranking: k items whenever offset+k eligible items exist, and none skipped.
 func TestFiltersNeverShortenTheAnswer(t *testing.T) {
 	const n = 40
@@ -83,7 +85,12 @@ func TestFiltersNeverShortenTheAnswer(t *testing.T) {
 		if strategy == StrategyItemKNN && len(seen) == 0 {
 			seen[m.items[0]] = struct{}{}
 		}
-		res, err := New(&fixedModels{m: m}, store, nil).RecommendQuery(ctx, q)
+		unavailable := fixedAvailability{}
+		for range rng.IntN(12) {
+			unavailable[m.items[rng.IntN(n)]] = struct{}{}
+		}
+		unavailable["new00"] = struct{}{}
+		res, err := New(&fixedModels{m: m}, store, nil, WithAvailability(unavailable)).RecommendQuery(ctx, q)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -91,6 +98,9 @@ func TestFiltersNeverShortenTheAnswer(t *testing.T) {
 			t.Fatalf("trial %d: strategy %s, want %s", trial, res.Strategy, strategy)
 		}
 		drop := map[string]struct{}{}
+		for id := range unavailable {
+			drop[id] = struct{}{}
+		}
 		for _, id := range exclude {
 			drop[id] = struct{}{}
 		}
@@ -207,5 +217,45 @@ func TestPopularReadsDeeperThanAHugeHistory(t *testing.T) {
 	}
 	if len(store.reads) < 2 {
 		t.Errorf("TopItems read %v: want a deeper second read", store.reads)
+	}
+}
+
+// fixedAvailability is an availability list that never changes.
+type fixedAvailability map[string]struct{}
+
+func (f fixedAvailability) Unavailable(context.Context) (map[string]struct{}, error) { return f, nil }
+
+// failingAvailability cannot read its list.
+type failingAvailability struct{}
+
+func (failingAvailability) Unavailable(context.Context) (map[string]struct{}, error) {
+	return nil, errStore
+}
+
+func TestUnavailableItemsNeverServed(t *testing.T) {
+	ctx := context.Background()
+	store := &memStore{seen: map[string]map[string]struct{}{"knn": set("i0")}}
+	svc := New(&fixedModels{m: newFake()}, store, nil, WithAvailability(fixedAvailability{"i5": {}, "i1": {}, "i3": {}}))
+	for _, user := range []string{"u0", "knn", "cold"} {
+		res, err := svc.RecommendQuery(ctx, Query{UserID: user, K: MaxK, ExcludeSeen: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range res.Items {
+			if it.ItemID == "i5" || it.ItemID == "i1" || it.ItemID == "i3" {
+				t.Errorf("%s (%s): unavailable %s served", user, res.Strategy, it.ItemID)
+			}
+		}
+		if len(res.Items) == 0 {
+			t.Errorf("%s (%s): nothing served", user, res.Strategy)
+		}
+	}
+	sim, err := svc.Similar(ctx, "i0", Query{K: MaxK})
+	if err != nil || strings.Join(ids(sim.Items), ",") != "i2,i4" {
+		t.Errorf("similar to i0 = %v, %v; want i2,i4", sim, err)
+	}
+	broken := New(&fixedModels{m: newFake()}, store, nil, WithAvailability(failingAvailability{}))
+	if _, err := broken.RecommendQuery(ctx, Query{UserID: "u0", K: 3}); !errors.Is(err, errStore) {
+		t.Errorf("list unreadable: %v, want the error (never an answer that may hold unavailable items)", err)
 	}
 }

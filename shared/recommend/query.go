@@ -61,15 +61,18 @@ type filter struct {
 	skip bitset
 }
 
-// newFilter builds the filter of q for model m: the caller's exclusions and, with
-// ExcludeSeen, the user's history.
-func newFilter(m Model, q Query, seen map[string]struct{}) filter {
-	f := filter{ids: make(map[string]struct{}, len(q.Exclude)+len(seen)), skip: newBitset(m.NumItems())}
+// newFilter builds the filter of q for model m: the unavailable items, the caller's
+// exclusions and, with ExcludeSeen, the user's history.
+func newFilter(m Model, q Query, seen, unavailable map[string]struct{}) filter {
+	f := filter{ids: make(map[string]struct{}, len(q.Exclude)+len(seen)+len(unavailable)), skip: newBitset(m.NumItems())}
 	add := func(id string) {
 		f.ids[id] = struct{}{}
 		if i, ok := m.ItemIndex(id); ok {
 			f.skip.set(i)
 		}
+	}
+	for id := range unavailable {
+		add(id)
 	}
 	for _, id := range q.Exclude {
 		add(id)

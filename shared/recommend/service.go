@@ -61,12 +61,18 @@ type Store interface {
 	Forgotten(ctx context.Context, userID string) (time.Time, bool, error)
 }
 
+// Availability tells which items must not be recommended (shared/availability.Cache).
+type Availability interface {
+	Unavailable(ctx context.Context) (map[string]struct{}, error)
+}
+
 // Service recommends and scores items. It is safe for concurrent use.
 type Service struct {
-	models  Models
-	store   Store
-	metrics *metrics.Emitter
-	overlap bool // read the history while the model scores
+	models      Models
+	store       Store
+	metrics     *metrics.Emitter
+	overlap     bool         // read the history while the model scores
+	unavailable Availability // nil: every item is available
 }
 
 // Option tunes a Service.
@@ -77,6 +83,9 @@ type Option func(*Service)
 // behind the model); not for the embedded SQLite store, whose reads are CPU work that
 // competes with the model for the same cores (measured slower on a 2-core machine).
 func OverlapReads(on bool) Option { return func(s *Service) { s.overlap = on } }
+
+// WithAvailability leaves the items a returns out of every answer.
+func WithAvailability(a Availability) Option { return func(s *Service) { s.unavailable = a } }
 
 // New returns a service. store may be nil (no exclusions, no live popularity);
 // em may be nil (no metrics).
@@ -111,6 +120,14 @@ func checkUser(userID string) error {
 		return invalid("user_id %s", msg)
 	}
 	return nil
+}
+
+// unavailableItems returns the items no answer may hold (none without a list).
+func (s *Service) unavailableItems(ctx context.Context) (map[string]struct{}, error) {
+	if s.unavailable == nil {
+		return nil, nil
+	}
+	return s.unavailable.Unavailable(ctx)
 }
 
 // seen returns the user's whole history of items (empty without a store).

@@ -55,7 +55,11 @@ func (s *Service) Similar(ctx context.Context, itemID string, q Query) (*Similar
 			return nil, err
 		}
 	}
-	f := newFilter(m, q, seen)
+	unavailable, err := s.unavailableItems(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("similar to %q: %w", itemID, err)
+	}
+	f := newFilter(m, q, seen, unavailable)
 	f.skip.set(i)
 	scores := similarity(m, []int{i})
 	return &SimilarResult{ItemID: itemID, ModelVersion: m.Version(), Offset: q.Offset,
