@@ -47,6 +47,7 @@ func NewStacks(app awscdk.App, cfg Config) Stacks {
 		Interactions:  s.Storage.Interactions,
 		Popularity:    s.Storage.Popularity,
 		Models:        s.Storage.Models,
+		Availability:  s.Storage.Availability,
 		BuildDir:      cfg.BuildDir,
 		Architecture:  arch,
 		JWTIssuer:     cfg.JWTIssuer,

@@ -18,7 +18,7 @@ var wantFunctions = map[string]struct {
 	onnx            bool
 	env             []string
 }{
-	"recommend": {1024, 10, true, []string{"MODELS_BUCKET", "MODELS_PREFIX", "ACTIVE_TABLE", "INTERACTIONS_TABLE", "POPULARITY_TABLE", "ONNXRUNTIME_LIB", "AUTH_MODE", "SERVICE_SCOPE", "MODEL_TTL_SECONDS", "LOG_LEVEL"}},
+	"recommend": {1024, 10, true, []string{"MODELS_BUCKET", "MODELS_PREFIX", "ACTIVE_TABLE", "INTERACTIONS_TABLE", "POPULARITY_TABLE", "AVAILABILITY_TABLE", "AVAILABILITY_TTL_SECONDS", "ONNXRUNTIME_LIB", "AUTH_MODE", "SERVICE_SCOPE", "MODEL_TTL_SECONDS", "LOG_LEVEL"}},
 	"classify":  {2048, 15, true, []string{"MODELS_BUCKET", "MODELS_PREFIX", "ACTIVE_TABLE", "ONNXRUNTIME_LIB", "AUTH_MODE", "SERVICE_SCOPE", "MODEL_TTL_SECONDS", "LOG_LEVEL"}},
 	"ingest":    {256, 5, false, []string{"INTERACTIONS_TABLE", "POPULARITY_TABLE", "AUTH_MODE", "SERVICE_SCOPE", "LOG_LEVEL"}},
 	"models":    {256, 5, false, []string{"MODELS_BUCKET", "MODELS_PREFIX", "ACTIVE_TABLE", "AUTH_MODE", "SERVICE_SCOPE", "MODEL_TTL_SECONDS", "LOG_LEVEL"}},
@@ -35,6 +35,7 @@ func TestServingFunctions(t *testing.T) {
 		"ACTIVE_TABLE":       logicalID(f.stacks.Storage.Models),
 		"INTERACTIONS_TABLE": logicalID(f.stacks.Storage.Interactions),
 		"POPULARITY_TABLE":   logicalID(f.stacks.Storage.Popularity),
+		"AVAILABILITY_TABLE": logicalID(f.stacks.Storage.Availability),
 	}
 	provided := 0
 	for _, r := range fns {

@@ -77,8 +77,8 @@ func TestStorageTables(t *testing.T) {
 	// GIVEN the storage template
 	f := getFixture(t)
 	tpl := f.templates[StorageStackName]
-	if n := len(f.resources(StorageStackName, "AWS::DynamoDB::Table")); n != 3 {
-		t.Fatalf("tables: got %d, want 3", n)
+	if n := len(f.resources(StorageStackName, "AWS::DynamoDB::Table")); n != 4 {
+		t.Fatalf("tables: got %d, want 4", n)
 	}
 	tests := []struct {
 		name     string
@@ -97,6 +97,9 @@ func TestStorageTables(t *testing.T) {
 		{"models", logicalID(f.stacks.Storage.Models),
 			[]any{map[string]any{"AttributeName": "kind", "KeyType": "HASH"}},
 			[]any{map[string]any{"AttributeName": "kind", "AttributeType": "S"}}, nil},
+		{"availability", logicalID(f.stacks.Storage.Availability),
+			[]any{map[string]any{"AttributeName": "list", "KeyType": "HASH"}, map[string]any{"AttributeName": "item_id", "KeyType": "RANGE"}},
+			[]any{map[string]any{"AttributeName": "list", "AttributeType": "S"}, map[string]any{"AttributeName": "item_id", "AttributeType": "S"}}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -27,6 +27,7 @@ type function struct {
 	pointer      access        // the active-model pointer table
 	interactions access
 	popularity   access
+	availability access // the unavailable items (operators write them, not the functions)
 	// forgets deletes users' data (DELETE /v1/users/{user_id}/interactions): it reads a
 	// user's interaction keys and deletes popularity-table records, on top of its access.
 	forgets bool
@@ -43,7 +44,7 @@ type route struct {
 var functions = []function{
 	{
 		name: "recommend", memoryMB: 1024, timeout: 10 * time.Second, p99: time.Second,
-		onnx: true, checkpoints: true, pointer: read, interactions: read, popularity: read,
+		onnx: true, checkpoints: true, pointer: read, interactions: read, popularity: read, availability: read,
 		routes: []route{
 			{method: "GET", path: "/v1/users/{user_id}/recommendations"},
 			{method: "POST", path: "/v1/recommendations"},

@@ -23,6 +23,7 @@ type StackProps struct {
 	Interactions awsdynamodb.ITable
 	Popularity   awsdynamodb.ITable
 	Models       awsdynamodb.ITable // the active-model pointer table
+	Availability awsdynamodb.ITable // the unavailable items
 	// BuildDir holds lambda/<function>/bootstrap and layer/lib/libonnxruntime.so.1, as
 	// written by scripts/build-lambdas.sh.
 	BuildDir     string
@@ -127,6 +128,10 @@ func environment(f function, props *StackProps) *map[string]*string {
 	if f.popularity != none {
 		env["POPULARITY_TABLE"] = props.Popularity.TableName()
 	}
+	if f.availability != none {
+		env["AVAILABILITY_TABLE"] = props.Availability.TableName()
+		env["AVAILABILITY_TTL_SECONDS"] = jsii.String("30")
+	}
 	return &env
 }
 
@@ -138,6 +143,7 @@ func grant(fn awslambda.Function, f function, props *StackProps) {
 	grantTable(fn, props.Models, f.pointer)
 	grantTable(fn, props.Interactions, f.interactions)
 	grantTable(fn, props.Popularity, f.popularity)
+	grantTable(fn, props.Availability, f.availability)
 	if f.forgets {
 		// Deleting a user: Query the user's interaction keys (the items themselves go by
 		// BatchWriteItem, a write already granted), DeleteItem the user's popularity

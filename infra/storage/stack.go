@@ -29,9 +29,10 @@ type Stack struct {
 	Interactions awsdynamodb.Table // PK user_id, SK sk = <RFC3339Nano>#<item_id>
 	Popularity   awsdynamodb.Table // PK item_id; index "top": PK bucket, SK count
 	Models       awsdynamodb.Table // active pointer: PK kind
+	Availability awsdynamodb.Table // unavailable items: PK list (always "unavailable"), SK item_id
 }
 
-// NewStack creates the bucket and the three tables.
+// NewStack creates the bucket and the four tables.
 func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
 	if props == nil {
 		props = &StackProps{}
@@ -66,6 +67,7 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
 		ProjectionType: awsdynamodb.ProjectionType_ALL,
 	})
 	s.Models = newTable(stack, "Models", "kind", "")
+	s.Availability = newTable(stack, "Availability", "list", "item_id")
 	return s
 }
 
