@@ -9,8 +9,8 @@ import torch
 
 from mlbundle_training.contract import checkpoint
 from mlbundle_training.errors import TrainingError
-from mlbundle_training.ncf.export import (export_checkpoint, load_pt, onnx_save, popular_items,
-                                         score_all_graph)
+from mlbundle_training.ncf.export import (TILE_BYTES, export_checkpoint, load_pt, onnx_save, popular_items,
+                                         score_all_graph, tile_items)
 from mlbundle_training.ncf.model import NCF, NCFShape, ScoreAll
 from mlbundle_training.data.synthetic import create_synthetic_interactions
 from mlbundle_training.ncf.train import NCFConfig, train
@@ -63,6 +63,19 @@ def test_tiled_score_all_graph_equals_pairwise(tmp_path, variant, layers, items,
             want = m(torch.full((items,), u), torch.arange(items)).numpy()
         assert got.shape == (items,)
         np.testing.assert_allclose(got, want, atol=1e-5)
+
+
+@pytest.mark.parametrize("width, tile", [(8, 8192), (32, 2048), (64, 1024), (128, 512), (256, 256), (4096, 256)])
+def test_tile_is_sized_in_bytes(width, tile):
+    assert tile_items(width) == tile
+    assert width * tile * 4 <= TILE_BYTES or tile == 256
+
+
+def test_default_tiles_follow_the_first_layer_width():
+    torch.manual_seed(0)
+    m = NCF(NCFShape(3, 5000, "mlp", 4, [128, 64, 32])).eval()  # first tower layer: 64 units
+    graph = score_all_graph(ScoreAll(m).eval(), 5000)
+    assert sum(n.op_type == "Max" for n in graph.graph.node) == 5  # 1024-item tiles
 
 
 def test_bad_shapes_are_refused():

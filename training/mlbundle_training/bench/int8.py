@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import TrainingError
+
 log = logging.getLogger(__name__)
 
 SCHEMES = {
@@ -83,18 +85,25 @@ def logits(sess, ids: list[list[int]], batch: int = 32) -> np.ndarray:
     return np.stack(out)
 
 
-def validation_split(checkpoint: Path, data: str):
-    """Token ids and label matrix of the validation split the checkpoint was trained with."""
+def validation_split(checkpoint: Path, data: str, max_length: int):
+    """Token ids and label matrix of the validation split the checkpoint was trained with:
+    split settings from its manifest, or the training defaults while the export is still
+    writing it (then ``max_length`` must be the one trained with)."""
     from ..classifier.batches import encode, multi_hot
     from ..classifier.model import load_tokenizer
     from ..classifier.train import ClassifierConfig, load_dataset, split
 
-    m = json.loads((checkpoint / "manifest.json").read_text())
-    h = m["hyperparameters"]
+    path = checkpoint / "manifest.json"
+    m = json.loads(path.read_text()) if path.is_file() else {}
+    d = ClassifierConfig()
+    h = m.get("hyperparameters", {"limit": d.limit, "val_fraction": d.val_fraction, "seed": d.seed,
+                                  "max_length": max_length})
     ds = load_dataset(ClassifierConfig(data=data, limit=h.get("limit", 0)))
     _, val = split(ds.samples, h["val_fraction"], h["seed"])
-    index = {lab["code"]: i for i, lab in enumerate(m["classifier"]["labels"])}
-    ids = encode(load_tokenizer(), [t for t, _ in val], m["classifier"]["max_length"])
+    index = {lab.code: i for i, lab in enumerate(ds.taxonomy)}
+    if m and [lab["code"] for lab in m["classifier"]["labels"]] != list(index):
+        raise TrainingError("the checkpoint's labels are not the dataset's: other --data?")
+    ids = encode(load_tokenizer(), [t for t, _ in val], h["max_length"])
     return ids, multi_hot([c for _, c in val], index), m
 
 
@@ -130,12 +139,11 @@ def bench_schemes(args) -> dict:
     """Quantize, evaluate and time every option of SCHEMES (see the module doc)."""
     from ..classifier.batches import sigmoid
     from ..classifier.quantize import check_kernel_independent
-    from ..errors import TrainingError
 
     ckpt = Path(args.checkpoint)
     work = Path(args.workdir or tempfile.mkdtemp(prefix="mlbundle-int8-"))
     work.mkdir(parents=True, exist_ok=True)
-    ids, y, manifest = validation_split(ckpt, args.data)
+    ids, y, manifest = validation_split(ckpt, args.data, args.max_length)
     halves = np.random.default_rng(args.seed).permutation(len(ids))
     halves = {"select": halves[: len(ids) // 2], "report": halves[len(ids) // 2:]}
     sample = [ids[i] for i in halves["select"][: args.sample]]
@@ -157,7 +165,7 @@ def bench_schemes(args) -> dict:
             except TrainingError:
                 exact = False
         row = {h: _f1(sigmoid(z[idx]), y[idx], args.seed) for h, idx in halves.items()}
-        if name == "fp32":  # the export's own figure: the split was rebuilt faithfully
+        if name == "fp32" and manifest:  # the export's own figure: the split was rebuilt faithfully
             whole = _f1(sigmoid(z), y, manifest["hyperparameters"]["seed"])["micro_f1"]
             if abs(whole - manifest["metrics"].get("micro_f1_onnx", whole)) > 0.005:
                 raise TrainingError(f"fp32 micro-F1 {whole} is not the checkpoint's micro_f1_onnx: "
@@ -205,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     s = sub.add_parser("schemes", help="F1, exactness and latency of each quantization option")
     s.add_argument("--checkpoint", required=True, help="classifier checkpoint directory trained on Reuters")
     s.add_argument("--data", default="../shared/data/reuters21578-train", help="the Reuters data it was trained on")
+    s.add_argument("--max-length", type=int, default=128,
+                   help="max tokens the checkpoint was trained with (read from its manifest when present)")
     s.add_argument("--workdir", help="where the quantized models and sample ids go (default: a temp dir)")
     s.add_argument("--runs", type=int, default=30, help="timed calls per option and batch size")
     s.add_argument("--sample", type=int, default=64, help="validation texts saved for the cross-host check")

@@ -28,9 +28,20 @@ from .model import NCF, NCFShape, ScoreAll
 log = logging.getLogger(__name__)
 OPSET = 17
 TOLERANCE = 1e-4
-# Items per tile of score_all.onnx: a tile's [32 x 2048] float32 activations (256 KB) stay
-# in a core's L2 cache while the tower runs over them (measured best between 1K and 4K).
-TILE_ITEMS = 2048
+# score_all.onnx tiles are sized in bytes: a tile's widest activation ([first tower layer x
+# tile] float32) is at most TILE_BYTES, a quarter of a 1 MiB L2 cache, so it stays in a
+# core's L2 through the tower on 1 MiB and 2 MiB L2 alike (measured: docs/numerics.md).
+TILE_BYTES = 256 * 1024
+MIN_TILE_ITEMS = 256
+
+
+def tile_items(width: int) -> int:
+    """Items per tile for a first tower layer of ``width`` units: the largest power of two
+    whose float32 [width x tile] activation fits ``TILE_BYTES`` (at least ``MIN_TILE_ITEMS``)."""
+    tile = MIN_TILE_ITEMS
+    while width * 4 * tile * 2 <= TILE_BYTES:
+        tile *= 2
+    return tile
 
 
 def export_onnx(module: torch.nn.Module, args: tuple, path: Path, inputs: list[str],
@@ -51,11 +62,12 @@ def onnx_save(graph: Any, path: Path) -> None:
     onnx.save(graph, str(path))
 
 
-def score_all_graph(sa: ScoreAll, num_items: int, tile: int = TILE_ITEMS) -> Any:
+def score_all_graph(sa: ScoreAll, num_items: int, tile: int | None = None) -> Any:
     """The score_all.onnx graph, written by hand from a :class:`ScoreAll` (same numbers).
 
-    Items lie on the LAST axis and are cut into tiles of about ``tile`` items, so that a
-    tile's activations stay in cache through the whole tower. Per tile, with ``p`` the
+    Items lie on the LAST axis and are cut into tiles of about ``tile`` items (default
+    :func:`tile_items` of the first tower layer), so that a tile's activations stay in cache
+    through the whole tower. Per tile, with ``p`` the
     tile's precomputed item side [d1, n] and ``u`` the user's first-layer column [d1, 1]:
     ``relu(p + u) = max(p, -u) + u``, and the ``+ u`` passes linearly into the next step,
     whose bias becomes a per-user column precomputed at export (``W u + b``). So a tile
@@ -93,6 +105,7 @@ def score_all_graph(sa: ScoreAll, num_items: int, tile: int = TILE_ITEMS) -> Any
             b += [const(f"b{i}", bi) for i, (_, bi) in enumerate(steps) if i > 0]
         else:
             b = [const("bias", bias)]
+        tile = tile or (tile_items(sa.item_part.shape[1]) if sa.use_mlp else num_items)
         tiles = max(1, -(-num_items // tile)) if sa.use_mlp else 1
         bounds = np.linspace(0, num_items, tiles + 1).round().astype(int)
         rows = []
