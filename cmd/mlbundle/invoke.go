@@ -30,7 +30,7 @@ func invokeCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	cfg.FunctionName = args[0]
-	b, err := bundle.Open(ctx, cfg, bundle.Options{MetricsOut: os.Stderr})
+	b, err := bundle.Open(ctx, cfg, bundle.Options{MetricsOut: os.Stderr, Functions: []string{args[0]}}) // only that function, as on Lambda
 	if err != nil {
 		return err
 	}

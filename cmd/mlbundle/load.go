@@ -34,7 +34,7 @@ func loadCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	b, err := bundle.Open(ctx, cfg, bundle.Options{MetricsOut: io.Discard})
+	b, err := bundle.Open(ctx, cfg, bundle.Options{MetricsOut: io.Discard, Functions: []string{bundle.Ingest}})
 	if err != nil {
 		return err
 	}

@@ -39,7 +39,7 @@ func promoteCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	b, err := bundle.Open(ctx, cfg, bundle.Options{MetricsOut: io.Discard})
+	b, err := bundle.Open(ctx, cfg, bundle.Options{MetricsOut: io.Discard, Functions: []string{bundle.Reload}})
 	if err != nil {
 		return err
 	}

@@ -146,7 +146,10 @@ func (c *Catalog) entry(ctx context.Context, kind checkpoint.Kind) Entry {
 	}
 	created := m.CreatedAt.UTC()
 	e := Entry{Kind: kind, Status: StatusActive, Version: m.Version, CreatedAt: &created,
-		GitRevision: m.GitRevision, Metrics: m.Metrics, Data: m.Data, Message: note, Promotion: promotion(a)}
+		GitRevision: m.GitRevision, Metrics: m.Metrics, Data: m.Data, Message: note}
+	if version == a.Version { // the record describes the promoted version, not one that serves in its place
+		e.Promotion = promotion(a)
+	}
 	if m.NCF != nil {
 		e.NumUsers, e.NumItems = m.NCF.NumUsers, m.NCF.NumItems
 	}

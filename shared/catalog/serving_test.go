@@ -42,6 +42,9 @@ func TestModelsNeverReportAFailedVersion(t *testing.T) {
 			if got.Status != tc.want.Status || got.Version != tc.want.Version || got.Message != tc.want.Message {
 				t.Errorf("ncf entry = %+v, want status %s version %q message %q", got, tc.want.Status, tc.want.Version, tc.want.Message)
 			}
+			if (got.Promotion != nil) != (got.Version == "v2") {
+				t.Errorf("promotion record %+v beside version %q: want it only for the promoted v2", got.Promotion, got.Version)
+			}
 		})
 	}
 }
