@@ -25,7 +25,7 @@ from ..data.synthetic import create_synthetic_interactions
 from ..ncf.model import NCF, NCFShape
 from ..ncf.negatives import positive_index
 from ..ncf.packed import PackedNCF, packed_epoch
-from ..ncf.train import epoch_samples
+from ..ncf.loop import epoch_samples
 
 
 def measure(items: int, args: argparse.Namespace) -> dict[str, float]:
