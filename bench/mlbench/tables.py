@@ -96,13 +96,17 @@ def recommend_latency(run: Run, ctx: dict) -> str:
         if run.value(p + ".p50_ms") is None:
             continue
         e = run.extra(p + ".x_torch")
-        rows.append([size, num(run.value(p + ".p50_ms")), num(run.value(p + ".p99_ms")),
-                     num(e.get("torch_p50_ms")), num(e.get("ort_python_p50_ms")), ratio(run.value(p + ".x_torch")),
-                     ratio(run.value(p + ".x_ort_python")), ratio(run.value(p + ".graph_gain"))])
+        rows.append([size, f"{num(run.value(p + '.p50_ms'))} / {num(run.value(p + '.p99_ms'))}",
+                     num(run.value(p + ".cpu_p50_ms")),
+                     f"{num(e.get('torch_p50_ms'))} / {num(e.get('torch_cpu_p50_ms'))}",
+                     f"{num(e.get('ort_python_p50_ms'))} / {num(e.get('ort_python_cpu_p50_ms'))}",
+                     ratio(run.value(p + ".x_torch")), ratio(run.value(p + ".x_ort_python")),
+                     ratio(run.value(p + ".graph_gain"))])
     if not rows:
         return NONE
-    return table(["items", "Go p50 ms", "Go p99 ms", "PyTorch eager p50 ms", "Python ORT p50 ms",
-                  "torch ÷ Go", "Python ORT ÷ Go (gain of Go)", "torch ÷ Python ORT (gain of the graph)"], rows)
+    return table(["items", "Go wall p50 / p99 ms", "Go CPU p50 ms", "PyTorch eager wall / CPU p50 ms",
+                  "Python ORT wall / CPU p50 ms", "torch ÷ Go", "Python ORT ÷ Go (gain of Go)",
+                  "torch ÷ Python ORT (gain of the graph)"], rows)
 
 
 def prefix_table(prefix: str, label: str):
