@@ -24,6 +24,9 @@ type Expected struct {
 	Contains []string `json:"contains"`
 	// AuthMode, when set, runs the event under that AUTH_MODE.
 	AuthMode string `json:"auth_mode"`
+	// WellFormed marks a 4xx answer to a request the OpenAPI document accepts: the
+	// refusal depends on the serving model, not on the request's form.
+	WellFormed bool `json:"well_formed"`
 }
 
 // Load reads dir/expected.json and checks that every event file of dir has an

@@ -118,6 +118,9 @@ type NCFSection struct {
 	PopularFile     string `json:"popular_file"`
 	ItemVectorsFile string `json:"item_vectors_file,omitempty"`
 	ItemVectorDim   int    `json:"item_vector_dim,omitempty"`
+	// ItemCategoriesFile, when set, is a JSON array of one category per item, in the
+	// order of ItemIDsFile ("" for an item without one).
+	ItemCategoriesFile string `json:"item_categories_file,omitempty"`
 	// PytorchFile is the PyTorch state dict kept for resuming training; serving
 	// and reload never fetch it (TrainingFiles).
 	PytorchFile string `json:"pytorch_file,omitempty"`

@@ -178,6 +178,9 @@ func (m *Manifest) validateNCF(p *problems) {
 	if n.PytorchFile != "" {
 		m.needFile(p, "ncf.pytorch_file", n.PytorchFile)
 	}
+	if n.ItemCategoriesFile != "" {
+		m.needFile(p, "ncf.item_categories_file", n.ItemCategoriesFile)
+	}
 	if n.ItemVectorsFile != "" {
 		m.needFile(p, "ncf.item_vectors_file", n.ItemVectorsFile)
 		if n.ItemVectorDim <= 0 {

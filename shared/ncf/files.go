@@ -8,6 +8,9 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/contentml/mlbundle/shared/checkpoint"
 )
@@ -54,6 +57,35 @@ func readIDs(dir, name string, want int) (ids, error) {
 		byID[id] = int32(i)
 	}
 	return ids{list: list, byID: byID}, nil
+}
+
+// maxCategoryBytes bounds a category, as the id rule bounds ids (training writes
+// categories under that rule).
+const maxCategoryBytes = 256
+
+// readCategories reads a JSON array of want strings, one per item: "" (none) or a
+// category of at most maxCategoryBytes of valid text without control characters.
+func readCategories(dir, name string, want int) ([]string, error) {
+	data, err := readFile(dir, name)
+	if err != nil {
+		return nil, err
+	}
+	var list []string
+	if err := json.Unmarshal(data, &list); err != nil {
+		return nil, fmt.Errorf("%s: want a JSON array of strings: %w", name, err)
+	}
+	if len(list) != want {
+		return nil, fmt.Errorf("%s has %d categories, manifest says %d items", name, len(list), want)
+	}
+	for i, c := range list {
+		if c == "" {
+			continue
+		}
+		if len(c) > maxCategoryBytes || !utf8.ValidString(c) || strings.IndexFunc(c, unicode.IsControl) >= 0 {
+			return nil, fmt.Errorf("%s[%d] must be valid text of at most %d bytes without control characters", name, i, maxCategoryBytes)
+		}
+	}
+	return list, nil
 }
 
 func readPopular(dir, name string) ([]Popular, error) {

@@ -28,6 +28,7 @@ type Model struct {
 	items    ids
 	popular  []Popular
 	vectors  []float32 // row-major [items x dim], L2-normalised rows; nil when absent
+	cats     []string  // category of each item ("" none); nil when the checkpoint has none
 	dim      int
 	predict  *onnx.Session
 	scoreAll *onnx.Session
@@ -67,6 +68,18 @@ func (m *Model) ItemVector(i int) []float32 {
 	return m.vectors[i*m.dim : (i+1)*m.dim : (i+1)*m.dim]
 }
 
+// ItemCategory returns the category of item i ("" when it has none or the checkpoint
+// carries no categories).
+func (m *Model) ItemCategory(i int) string {
+	if m.cats == nil || i < 0 || i >= len(m.cats) {
+		return ""
+	}
+	return m.cats[i]
+}
+
+// HasCategories reports whether the checkpoint carries item categories.
+func (m *Model) HasCategories() bool { return m.cats != nil }
+
 // VectorDim is the length of item vectors (0 when the checkpoint has none).
 func (m *Model) VectorDim() int { return m.dim }
 
@@ -100,6 +113,11 @@ func Load(ctx context.Context, man *checkpoint.Manifest, dir string, opts onnx.O
 	}
 	if m.popular, err = readPopular(dir, sec.PopularFile); err != nil {
 		return nil, fmt.Errorf("load ncf %s: %w", dir, err)
+	}
+	if sec.ItemCategoriesFile != "" {
+		if m.cats, err = readCategories(dir, sec.ItemCategoriesFile, sec.NumItems); err != nil {
+			return nil, fmt.Errorf("load ncf %s: %w", dir, err)
+		}
 	}
 	if sec.ItemVectorsFile != "" {
 		m.dim = sec.ItemVectorDim

@@ -19,6 +19,7 @@ type fakeModel struct {
 	items   []string
 	logits  [][]float32
 	vectors [][]float32 // nil: no item vectors
+	cats    []string    // nil: no item categories
 	popular []ncf.Popular
 	failAll error // returned by ScoreAll when set
 }
@@ -42,7 +43,14 @@ func (m *fakeModel) ItemIndex(id string) (int, bool) {
 	}
 	return 0, false
 }
-func (m *fakeModel) ItemID(i int) string    { return m.items[i] }
+func (m *fakeModel) ItemID(i int) string { return m.items[i] }
+func (m *fakeModel) HasCategories() bool { return m.cats != nil }
+func (m *fakeModel) ItemCategory(i int) string {
+	if m.cats == nil {
+		return ""
+	}
+	return m.cats[i]
+}
 func (m *fakeModel) Popular() []ncf.Popular { return m.popular }
 func (m *fakeModel) ItemVector(i int) []float32 {
 	if m.vectors == nil {

@@ -27,6 +27,7 @@ func wideFake(rng *rand.Rand, n int) *fakeModel {
 		if j < n/2 {
 			m.popular = append(m.popular, ncf.Popular{ItemID: m.items[j], Count: int64(1 + rng.IntN(5))})
 		}
+		m.cats = append(m.cats, []string{"news", "sport", "film"}[rng.IntN(3)])
 	}
 	slices.SortFunc(m.popular, func(a, b ncf.Popular) int { return cmp.Compare(b.Count, a.Count) })
 	return m
@@ -47,7 +48,7 @@ func expectedPage(ids []string, score map[string]float64, drop map[string]struct
 }
 
 // TestFiltersNeverShortenTheAnswer checks, for every strategy over random histories,
-// exclusions, unavailable items, offsets and page sizes, that the answer is exactly the page of the
+// exclusions, unavailable items, category filters, offsets and page sizes, that the answer is exactly the page of the
 // filtered ranking: k items whenever offset+k eligible items exist, and none skipped.
 func TestFiltersNeverShortenTheAnswer(t *testing.T) {
 	const n = 40
@@ -82,6 +83,9 @@ func TestFiltersNeverShortenTheAnswer(t *testing.T) {
 		store := &memStore{seen: map[string]map[string]struct{}{user: seen}, top: top}
 		q := Query{UserID: user, K: 1 + rng.IntN(15), ExcludeSeen: trial%5 != 0, Exclude: exclude}
 		q.Offset = rng.IntN(n / 2)
+		if trial%4 == 1 {
+			q.Category, q.Offset = "sport", rng.IntN(n/6)
+		}
 		if strategy == StrategyItemKNN && len(seen) == 0 {
 			seen[m.items[0]] = struct{}{}
 		}
@@ -106,6 +110,11 @@ func TestFiltersNeverShortenTheAnswer(t *testing.T) {
 		}
 		if q.ExcludeSeen {
 			for id := range seen {
+				drop[id] = struct{}{}
+			}
+		}
+		for j, id := range m.items {
+			if q.Category != "" && m.cats[j] != q.Category {
 				drop[id] = struct{}{}
 			}
 		}
@@ -257,5 +266,32 @@ func TestUnavailableItemsNeverServed(t *testing.T) {
 	broken := New(&fixedModels{m: newFake()}, store, nil, WithAvailability(failingAvailability{}))
 	if _, err := broken.RecommendQuery(ctx, Query{UserID: "u0", K: 3}); !errors.Is(err, errStore) {
 		t.Errorf("list unreadable: %v, want the error (never an answer that may hold unavailable items)", err)
+	}
+}
+
+func TestCategoryFilter(t *testing.T) {
+	ctx := context.Background()
+	m := newFake()
+	m.cats = []string{"news", "sport", "news", "film", "sport", "news"}
+	svc := New(&fixedModels{m: m}, &memStore{}, nil)
+	for _, tc := range []struct {
+		user, want string
+	}{{"u0", "i5,i2,i0"}, {"u1", "i0,i2,i5"}, {"cold", "i0"}} { // popular: i3 50, i1 30, i0 20
+		res, err := svc.RecommendQuery(ctx, Query{UserID: tc.user, K: 10, Category: "news"})
+		if err != nil || strings.Join(ids(res.Items), ",") != tc.want {
+			t.Errorf("%s news = %v, %v; want %s", tc.user, res, err, tc.want)
+		}
+	}
+	sim, err := svc.Similar(ctx, "i0", Query{K: 10, Category: "sport"})
+	if err != nil || strings.Join(ids(sim.Items), ",") != "i1,i4" {
+		t.Errorf("similar sport = %v, %v", sim, err)
+	}
+	plain := New(&fixedModels{m: newFake()}, &memStore{}, nil)
+	if _, err := plain.RecommendQuery(ctx, Query{UserID: "u0", K: 3, Category: "news"}); !errors.Is(err, ErrInvalidInput) ||
+		!strings.Contains(err.Error(), "category: model version v-test carries no item categories") {
+		t.Errorf("category on a model without categories: %v", err)
+	}
+	if _, err := svc.RecommendQuery(ctx, Query{UserID: "u0", K: 3, Category: " news"}); !errors.Is(err, ErrInvalidInput) {
+		t.Errorf("bad category: %v", err)
 	}
 }

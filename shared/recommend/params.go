@@ -14,7 +14,7 @@ import (
 // excluded ids of up to 256 bytes each, with room for JSON).
 const maxBatchBody = 64 << 10
 
-// queryFromParams reads k, offset, exclude_seen and exclude from query parameters;
+// queryFromParams reads k, offset, exclude_seen, exclude and category from query parameters;
 // each bad value is a 400 naming the parameter.
 func queryFromParams(params map[string]string) (Query, error) {
 	q := Query{K: DefaultK, ExcludeSeen: true}
@@ -39,6 +39,12 @@ func queryFromParams(params map[string]string) (Query, error) {
 			return q, api.Invalidf("query parameter exclude_seen must be true or false, got %q", v)
 		}
 		q.ExcludeSeen = b
+	}
+	if v, ok := params["category"]; ok {
+		if v == "" {
+			return q, api.Invalid("query parameter category must not be empty")
+		}
+		q.Category = v
 	}
 	if v, ok := params["exclude"]; ok {
 		q.Exclude = strings.Split(v, ",")
@@ -87,6 +93,7 @@ type batchRequest struct {
 	Offset      int      `json:"offset"`
 	ExcludeSeen *bool    `json:"exclude_seen"`
 	Exclude     []string `json:"exclude"`
+	Category    string   `json:"category"`
 }
 
 // Batch handles POST /v1/recommendations {"user_ids": [...], "k", "offset",
@@ -102,7 +109,7 @@ func (h *Handler) Batch(ctx context.Context, r *api.Request) (*api.Response, err
 	if len(req.UserIDs) > MaxBatchUsers {
 		return nil, api.TooLarge(fmt.Sprintf("user_ids holds %d ids; at most %d per call", len(req.UserIDs), MaxBatchUsers))
 	}
-	q := Query{K: DefaultK, Offset: req.Offset, ExcludeSeen: true, Exclude: req.Exclude}
+	q := Query{K: DefaultK, Offset: req.Offset, ExcludeSeen: true, Exclude: req.Exclude, Category: req.Category}
 	if req.K != nil {
 		q.K = *req.K
 	}

@@ -24,6 +24,9 @@ type Query struct {
 	ExcludeSeen bool
 	// Exclude lists item ids the caller does not want (at most MaxExclude).
 	Exclude []string
+	// Category, when set, keeps only the items of that category (the checkpoint's item
+	// table; a model without categories refuses the filter).
+	Category string
 }
 
 // check validates the query and names the field at fault.
@@ -51,6 +54,11 @@ func (q Query) checkPage() error {
 			return invalid("exclude[%d] %s", i, msg)
 		}
 	}
+	if q.Category != "" {
+		if msg := interactions.CheckID(q.Category); msg != "" {
+			return invalid("category %s", msg)
+		}
+	}
 	return nil
 }
 
@@ -59,11 +67,15 @@ func (q Query) checkPage() error {
 type filter struct {
 	ids  map[string]struct{}
 	skip bitset
+	// model, when set, resolves ids to indices so that excludes also sees skip (the
+	// category filter marks only indices).
+	model Model
 }
 
 // newFilter builds the filter of q for model m: the unavailable items, the caller's
-// exclusions and, with ExcludeSeen, the user's history.
-func newFilter(m Model, q Query, seen, unavailable map[string]struct{}) filter {
+// exclusions, with ExcludeSeen the user's history, and with Category every item of
+// another category. It refuses a category filter on a model without categories.
+func newFilter(m Model, q Query, seen, unavailable map[string]struct{}) (filter, error) {
 	f := filter{ids: make(map[string]struct{}, len(q.Exclude)+len(seen)+len(unavailable)), skip: newBitset(m.NumItems())}
 	add := func(id string) {
 		f.ids[id] = struct{}{}
@@ -82,13 +94,30 @@ func newFilter(m Model, q Query, seen, unavailable map[string]struct{}) filter {
 			add(id)
 		}
 	}
-	return f
+	if q.Category != "" {
+		if !m.HasCategories() {
+			return f, invalid("category: model version %s carries no item categories", m.Version())
+		}
+		for i := range m.NumItems() {
+			if m.ItemCategory(i) != q.Category {
+				f.skip.set(i)
+			}
+		}
+		f.model = m
+	}
+	return f, nil
 }
 
 // excludes reports whether the item id is filtered out.
 func (f filter) excludes(id string) bool {
-	_, ok := f.ids[id]
-	return ok
+	if _, ok := f.ids[id]; ok {
+		return true
+	}
+	if f.model != nil {
+		i, known := f.model.ItemIndex(id)
+		return !known || f.skip.has(i)
+	}
+	return false
 }
 
 // page returns the part of a ranking of n items that q asks for (ranks start at 1).

@@ -67,7 +67,10 @@ func (s *Service) recommend(ctx context.Context, m Model, q Query) (*Result, err
 		return nil, fmt.Errorf("recommend for %q: %w", q.UserID, err)
 	}
 	res := &Result{UserID: q.UserID, ModelVersion: m.Version(), Offset: q.Offset}
-	f := newFilter(m, q, seen, unavailable)
+	f, err := newFilter(m, q, seen, unavailable)
+	if err != nil {
+		return nil, err
+	}
 	if modelUser {
 		res.Strategy, res.Confidence = StrategyNCF, ncfConfidence(len(seen))
 		res.Items = ranked(m, scores, topK(scores, q.Offset+q.K, f.skip), q, sigmoid)

@@ -43,6 +43,8 @@ type Model interface {
 	ItemID(i int) string
 	Popular() []ncf.Popular
 	ItemVector(i int) []float32
+	ItemCategory(i int) string
+	HasCategories() bool
 	ScoreAll(ctx context.Context, user int64) ([]float32, error)
 	Predict(ctx context.Context, users, items []int64) ([]float32, error)
 }

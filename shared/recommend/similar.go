@@ -59,7 +59,10 @@ func (s *Service) Similar(ctx context.Context, itemID string, q Query) (*Similar
 	if err != nil {
 		return nil, fmt.Errorf("similar to %q: %w", itemID, err)
 	}
-	f := newFilter(m, q, seen, unavailable)
+	f, err := newFilter(m, q, seen, unavailable)
+	if err != nil {
+		return nil, err
+	}
 	f.skip.set(i)
 	scores := similarity(m, []int{i})
 	return &SimilarResult{ItemID: itemID, ModelVersion: m.Version(), Offset: q.Offset,
