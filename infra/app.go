@@ -72,5 +72,6 @@ func NewStacks(app awscdk.App, cfg Config) Stacks {
 			LogRetention:  logRetention,
 		})
 	}
+	checkNag(app, s)
 	return s
 }

@@ -13,8 +13,18 @@ func TestStorageBucket(t *testing.T) {
 	tpl := f.templates[StorageStackName]
 
 	// WHEN we look at the checkpoint bucket
-	// THEN it is the only bucket, versioned, encrypted, private, with old versions expiring
-	check(t, "one bucket", func() { tpl.ResourceCountIs(jsii.String("AWS::S3::Bucket"), jsii.Number(1)) })
+	// THEN there are two buckets (checkpoints and their access logs); the checkpoint bucket
+	// is versioned, encrypted, private, logged, with old versions expiring
+	check(t, "two buckets", func() { tpl.ResourceCountIs(jsii.String("AWS::S3::Bucket"), jsii.Number(2)) })
+	check(t, "access logged", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::S3::Bucket"), map[string]any{
+			"LoggingConfiguration": map[string]any{
+				"DestinationBucketName": map[string]any{"Ref": logicalID(f.stacks.Storage.AccessLogs)},
+				"LogFilePrefix":         "checkpoints/",
+			},
+			"VersioningConfiguration": map[string]any{"Status": "Enabled"},
+		})
+	})
 	check(t, "bucket properties", func() {
 		tpl.HasResourceProperties(jsii.String("AWS::S3::Bucket"), map[string]any{
 			"VersioningConfiguration": map[string]any{"Status": "Enabled"},
@@ -43,18 +53,18 @@ func TestStorageBucket(t *testing.T) {
 }
 
 func TestStorageBucketDeniesPlainHTTPAndIsNotPublic(t *testing.T) {
-	// GIVEN the bucket policy
+	// GIVEN the bucket policies: one for the checkpoints, one for their access logs
 	f := getFixture(t)
 	policies := f.resources(StorageStackName, "AWS::S3::BucketPolicy")
-	if len(policies) != 1 {
-		t.Fatalf("bucket policies: got %d, want 1", len(policies))
+	if len(policies) != 2 {
+		t.Fatalf("bucket policies: got %d, want 2", len(policies))
 	}
-	var denyHTTP, denyOldTLS bool
-	for _, p := range policies {
+	for id, p := range policies {
+		var denyHTTP, denyOldTLS bool
 		for _, s := range statements(dig(p, "Properties", "PolicyDocument")) {
 			// THEN nothing is allowed to everyone
 			if s["Effect"] == "Allow" && refersTo(s["Principal"], `"*"`) {
-				t.Errorf("bucket policy allows a public principal: %v", s)
+				t.Errorf("%s allows a public principal: %v", id, s)
 			}
 			// AND requests without TLS (or with TLS < 1.2) are denied to everyone
 			if s["Effect"] == "Deny" && dig(s, "Condition", "Bool", "aws:SecureTransport") == "false" {
@@ -64,12 +74,12 @@ func TestStorageBucketDeniesPlainHTTPAndIsNotPublic(t *testing.T) {
 				denyOldTLS = true
 			}
 		}
-	}
-	if !denyHTTP {
-		t.Error("bucket policy does not deny s3:* without aws:SecureTransport")
-	}
-	if !denyOldTLS {
-		t.Error("bucket policy does not deny TLS older than 1.2")
+		if !denyHTTP {
+			t.Errorf("%s does not deny s3:* without aws:SecureTransport", id)
+		}
+		if !denyOldTLS {
+			t.Errorf("%s does not deny TLS older than 1.2", id)
+		}
 	}
 }
 

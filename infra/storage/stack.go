@@ -26,6 +26,7 @@ type StackProps struct {
 type Stack struct {
 	awscdk.Stack
 	Bucket       awss3.Bucket
+	AccessLogs   awss3.Bucket      // server access logs of Bucket: who read or wrote which checkpoint
 	Interactions awsdynamodb.Table // PK user_id, SK sk = <RFC3339Nano>#<item_id>
 	Popularity   awsdynamodb.Table // PK item_id; index "top": PK bucket, SK count
 	Models       awsdynamodb.Table // active pointer: PK kind
@@ -43,14 +44,27 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
 	}
 	stack := awscdk.NewStack(scope, &id, &props.StackProps)
 	s := &Stack{Stack: stack}
-	s.Bucket = awss3.NewBucket(stack, jsii.String("Checkpoints"), &awss3.BucketProps{
-		Versioned:         jsii.Bool(true),
+	s.AccessLogs = awss3.NewBucket(stack, jsii.String("AccessLogs"), &awss3.BucketProps{
 		Encryption:        awss3.BucketEncryption_S3_MANAGED,
 		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
 		EnforceSSL:        jsii.Bool(true),
 		MinimumTLSVersion: jsii.Number(1.2),
 		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
 		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+		LifecycleRules: &[]*awss3.LifecycleRule{{
+			Id: jsii.String("expire-logs"), Expiration: awscdk.Duration_Days(jsii.Number(days)),
+		}},
+	})
+	s.Bucket = awss3.NewBucket(stack, jsii.String("Checkpoints"), &awss3.BucketProps{
+		ServerAccessLogsBucket: s.AccessLogs,
+		ServerAccessLogsPrefix: jsii.String("checkpoints/"),
+		Versioned:              jsii.Bool(true),
+		Encryption:             awss3.BucketEncryption_S3_MANAGED,
+		BlockPublicAccess:      awss3.BlockPublicAccess_BLOCK_ALL(),
+		EnforceSSL:             jsii.Bool(true),
+		MinimumTLSVersion:      jsii.Number(1.2),
+		ObjectOwnership:        awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		RemovalPolicy:          awscdk.RemovalPolicy_RETAIN,
 		LifecycleRules: &[]*awss3.LifecycleRule{{
 			Id:                                  jsii.String("expire-old-versions"),
 			NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(days)),
