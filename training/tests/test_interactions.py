@@ -43,6 +43,8 @@ def test_json_array_and_jsonl_give_the_same_result(tmp_path):
     ({"user_id": "u", "item_id": "x", "timestamp": -5}, "record 1: field 'timestamp' must be non-negative"),
     ({"user_id": "u", "item_id": "x", "timestamp": 1, "weight": 0}, "record 1: field 'weight' must be a positive"),
     ({"user_id": "u", "item_id": "x", "timestamp": 1, "event": 3}, "record 1: field 'event' must be a string"),
+    ({"user_id": "u", "item_id": "x", "timestamp": 1, "category": 3}, "record 1: field 'category' must be a string"),
+    ({"user_id": "u", "item_id": "x", "timestamp": 1, "category": " news"}, "record 1: field 'category' must not start or end"),
     ("oops", "record 1: not a JSON object"),
 ])
 def test_bad_records_are_skipped_and_named(tmp_path, caplog, bad, where):
@@ -53,6 +55,22 @@ def test_bad_records_are_skipped_and_named(tmp_path, caplog, bad, where):
     assert len(got) == 2 and got.skipped == 1
     assert where in caplog.text
     assert "skipped 1 of 3 records" in caplog.text
+
+
+def test_item_categories_latest_record_wins(tmp_path):
+    recs = [{"user_id": "a", "item_id": "x", "timestamp": 10, "category": "news"},
+            {"user_id": "b", "item_id": "x", "timestamp": 30, "category": "sport"},
+            {"user_id": "c", "item_id": "x", "timestamp": 20, "category": "film"},
+            {"user_id": "a", "item_id": "y", "timestamp": 5},
+            {"user_id": "b", "item_id": "z", "timestamp": 6, "category": "film"}]
+    p = tmp_path / "d.jsonl"
+    p.write_text("\n".join(json.dumps(r) for r in recs))
+    got = it.load_json(p)
+    assert got.item_categories == {"x": "sport", "z": "film"}
+    assert got.subset(np.arange(2)).item_categories == got.item_categories
+    out = tmp_path / "out.jsonl"
+    it.write_jsonl(got, out)
+    assert it.load_json(out).item_categories == got.item_categories
 
 
 def test_one_record_jsonl_and_wrapped_object(tmp_path):

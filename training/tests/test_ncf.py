@@ -154,6 +154,20 @@ def test_export_parity_and_contract(trained, data, tmp_path):
     assert torch.equal(again.gmf_user.weight, trained.model.gmf_user.weight.cpu())
 
 
+def test_export_writes_item_categories(trained, data, tmp_path):
+    import dataclasses
+
+    cats = {i: ("news" if n % 2 else "sport") for n, i in enumerate(data.item_ids[:100])}
+    with_cats = dataclasses.replace(data, item_categories=cats)
+    d = export_checkpoint(trained.model, with_cats, tmp_path, "c1", {"epochs": 8}, trained.metrics)
+    m = checkpoint.verify_checkpoint(d)  # validated against manifest.schema.json
+    assert m["ncf"]["item_categories_file"] == "item_categories.json"
+    got = json.loads((d / "item_categories.json").read_text())
+    assert len(got) == 150 and got[:2] == ["sport", "news"] and got[100:] == [""] * 50
+    plain = export_checkpoint(trained.model, data, tmp_path, "c2", {"epochs": 8}, trained.metrics)
+    assert "item_categories_file" not in checkpoint.verify_checkpoint(plain)["ncf"]
+
+
 def test_failed_export_leaves_no_manifest(trained, data, tmp_path, monkeypatch):
     import mlbundle_training.ncf.export as ex
 

@@ -2,12 +2,15 @@
 
 Record format (JSON array, ``{"interactions": [...]}`` or JSONL, one object a line)::
 
-    {"user_id": "u1", "item_id": "i9", "timestamp": "2026-01-02T03:04:05Z", "weight": 1, "event": "view"}
+    {"user_id": "u1", "item_id": "i9", "timestamp": "2026-01-02T03:04:05Z", "weight": 1, "event": "view",
+     "category": "news"}
 
 ``user_id``/``item_id``: ids by :func:`check_id` (integers are accepted and turned into their
 decimal strings); ``timestamp``: ISO-8601 (no zone means UTC) or epoch seconds, from 1970 to
 24 h ahead; ``weight``: optional positive number (default 1); ``event``: optional text of at
-most 64 bytes without control characters. The id and record rules are shared with the Go side
+most 64 bytes without control characters; ``category``: optional, the item's category under
+the id rules (the latest record of an item that names one wins; the NCF checkpoint carries it
+as item_categories.json, which the category filter of recommend reads). The id and record rules are shared with the Go side
 (testdata/contract/interactions.json, docs/checkpoint.md "Ids"). Bad records are skipped with a warning that
 names the record (index, or line for JSONL) and field; loading fails when nothing usable
 remains. Duplicates, i.e. the same (user, item) pair more than once, are merged into one
@@ -57,6 +60,7 @@ class Interactions:
     skipped: int = 0
     duplicates: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    item_categories: dict[str, str] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return int(self.users.shape[0])
@@ -80,7 +84,8 @@ class Interactions:
     def subset(self, rows: np.ndarray) -> "Interactions":
         """The same id maps with only the given rows (a split)."""
         return Interactions(self.users[rows], self.items[rows], self.timestamps[rows],
-                            self.weights[rows], self.user_ids, self.item_ids, self.source)
+                            self.weights[rows], self.user_ids, self.item_ids, self.source,
+                            item_categories=self.item_categories)
 
     def summary(self) -> dict[str, Any]:
         """Counts for logs and manifests."""
@@ -153,6 +158,19 @@ def validate_record(rec: Any) -> tuple[str, str, float, float]:
     return user, item, ts, float(w)
 
 
+def record_category(rec: dict) -> str | None:
+    """The record's optional ``category`` (ValueError names the field when it is bad)."""
+    c = rec.get("category")
+    if c is None:
+        return None
+    if not isinstance(c, str):
+        raise ValueError(f"field 'category' must be a string, got {type(c).__name__}")
+    problem = check_id(c)
+    if problem:
+        raise ValueError(f"field 'category' {problem}")
+    return c
+
+
 def from_records(records: Iterable[tuple[str, Any]], source: str) -> Interactions:
     """Validate ``(where, record)`` pairs and build Interactions (see module doc)."""
     users: list[str] = []
@@ -161,10 +179,13 @@ def from_records(records: Iterable[tuple[str, Any]], source: str) -> Interaction
     ws: list[float] = []
     total = bad = 0
     first = ""
+    cats: dict[str, str] = {}
+    cat_time: dict[str, float] = {}
     for where, rec in records:
         total += 1
         try:
             u, i, t, w = validate_record(rec)
+            c = record_category(rec)
         except ValueError as e:
             bad += 1
             first = first or f"{where}: {e}"
@@ -175,12 +196,16 @@ def from_records(records: Iterable[tuple[str, Any]], source: str) -> Interaction
         items.append(i)
         ts.append(t)
         ws.append(w)
+        if c is not None and t >= cat_time.get(i, -math.inf):
+            cats[i], cat_time[i] = c, t
     if bad:
         log.warning("%s: skipped %d of %d records", source, bad, total)
     if not users:
         detail = f"; first problem: {first}" if first else ""
         raise TrainingError(f"{source}: no usable interactions ({total} records, {bad} invalid){detail}")
-    return build(users, items, np.asarray(ts), np.asarray(ws), source, skipped=bad)
+    inter = build(users, items, np.asarray(ts), np.asarray(ws), source, skipped=bad)
+    inter.item_categories = cats
+    return inter
 
 
 def build(users: list[str] | np.ndarray, items: list[str] | np.ndarray, ts: np.ndarray,
@@ -304,6 +329,8 @@ def to_records(inter: Interactions, rows: np.ndarray | None = None) -> Iterator[
                "timestamp": t.isoformat().replace("+00:00", "Z")}
         if inter.weights[r] != 1:
             rec["weight"] = float(inter.weights[r])
+        if rec["item_id"] in inter.item_categories:
+            rec["category"] = inter.item_categories[rec["item_id"]]
         yield rec
 
 

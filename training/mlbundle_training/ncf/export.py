@@ -153,6 +153,11 @@ def popular_items(data: Interactions, limit: int = 1000) -> list[dict[str, Any]]
     return [{"item_id": data.item_ids[i], "count": int(counts[i])} for i in order if counts[i] > 0]
 
 
+def item_categories(data: Interactions) -> list[str]:
+    """One category per item, in item index order ("" for an item without one)."""
+    return [data.item_categories.get(i, "") for i in data.item_ids]
+
+
 def _parity_inputs(num_users: int, num_items: int, n: int = 8) -> tuple[np.ndarray, np.ndarray]:
     users = np.linspace(0, num_users - 1, n).round().astype(np.int64)
     items = np.linspace(num_items - 1, 0, n).round().astype(np.int64)
@@ -178,6 +183,8 @@ def write_files(model: NCF, data: Interactions, d: Path, extra: dict[str, Any]) 
     (d / "users.json").write_text(json.dumps(data.user_ids), encoding="utf-8")
     (d / "items.json").write_text(json.dumps(data.item_ids), encoding="utf-8")
     (d / "popular.json").write_text(json.dumps(popular_items(data)), encoding="utf-8")
+    if data.item_categories:
+        (d / "item_categories.json").write_text(json.dumps(item_categories(data)), encoding="utf-8")
     vec = model.item_vectors().float().numpy()
     vec = vec / np.maximum(np.linalg.norm(vec, axis=1, keepdims=True), 1e-12)
     vec.astype("<f4").tofile(d / "item_vectors.f32")
@@ -236,6 +243,8 @@ def export_checkpoint(model: NCF, data: Interactions, root: str | Path, version:
                    "popular_file": "popular.json", "item_vectors_file": "item_vectors.f32",
                    "item_vector_dim": int(model.item_vectors().shape[1]),
                    "pytorch_file": "model.pt"}
+        if data.item_categories:
+            section["item_categories_file"] = "item_categories.json"
         ckpt.write_manifest(d, "ncf", version, onnx_io, hyperparameters,
                             data_summary or data.summary(), metrics, section,
                             created_at=created_at, revision=revision)
