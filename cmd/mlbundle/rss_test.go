@@ -48,29 +48,48 @@ const (
 	afterBurstMiB = 900
 )
 
+// Burst bounds (MiB) over the small test checkpoints, which every run of the tests has:
+// 20 concurrent largest classify calls (bodies of 1 MiB, 64 tokenisations of 16 KiB)
+// through the limiter, and what the process holds a second after. Measured 134 and 98
+// MiB (231 and 201 under -race) on the 2-core development machine; the bounds leave
+// about twice the peak and the settled size.
+const (
+	fixtureBurstPeakMiB  = 256
+	fixtureAfterBurstMiB = 192
+	raceMemoryFactor     = 2
+)
+
 // TestPeakRSS measures the peak resident set of each function answering its largest
-// requests, and of the local server under a burst of them. It needs real checkpoints:
-// RSS_MODELS_DIR names a models root with an active MiniLM classifier and NCF model
-// (docs/reliability.md says which).
+// requests, and of the local server under a burst of them. With RSS_MODELS_DIR naming a
+// models root with an active MiniLM classifier and NCF model (docs/reliability.md says
+// which) it measures every function against shared/footprint; without, it runs the burst
+// over the small test checkpoints against the fixture bounds.
 func TestPeakRSS(t *testing.T) {
 	root := os.Getenv("RSS_MODELS_DIR")
-	if root == "" || os.Getenv("ONNXRUNTIME_LIB") == "" {
-		t.Skip("set RSS_MODELS_DIR (and ONNXRUNTIME_LIB) to measure; see docs/reliability.md")
-	}
-	for _, sc := range []rssScenario{
+	scenarios := []rssScenario{
 		{"recommend", "recommend", 3, 1, false},
 		{"classify", "classify", 3, 1, false},
 		{"ingest", "ingest", 3, 1, false},
 		{"models", "models", 3, 1, false},
 		{"classify burst x20 via limiter", "classify", 1, 20, true},
-	} {
+	}
+	peakBound, afterBound := burstPeakMiB, afterBurstMiB
+	if root == "" {
+		root = fixtureRoot(t, checkpoint.NCF, checkpoint.Classifier)
+		scenarios = scenarios[len(scenarios)-1:]
+		peakBound, afterBound = fixtureBurstPeakMiB, fixtureAfterBurstMiB
+		if raceBuild {
+			peakBound, afterBound = peakBound*raceMemoryFactor, afterBound*raceMemoryFactor
+		}
+	}
+	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
 			peak, after := runRSSChild(t, root, sc)
 			t.Logf("%s: peak %d MiB, %d MiB a second after", sc.name, peak, after)
 			fmt.Printf("rss\t%s\tpeak_mib=%d\tafter_mib=%d\n", sc.name, peak, after)
 			switch {
-			case sc.limited && (peak > burstPeakMiB || after > afterBurstMiB):
-				t.Errorf("burst: peak %d MiB (bound %d), after %d MiB (bound %d)", peak, burstPeakMiB, after, afterBurstMiB)
+			case sc.limited && (peak > peakBound || after > afterBound):
+				t.Errorf("burst: peak %d MiB (bound %d), after %d MiB (bound %d)", peak, peakBound, after, afterBound)
 			case !sc.limited && peak > footprint.PeakMiB[sc.fn]:
 				t.Errorf("%s needs %d MiB, more than the %d MiB recorded in shared/footprint: "+
 					"re-measure and raise the Lambda memory with it", sc.fn, peak, footprint.PeakMiB[sc.fn])
