@@ -48,7 +48,8 @@ type span struct{ from, to time.Time }
 // verified and promoted by the reload handler, between quiet phases. It requires no
 // failed call, every answer's version active at some point of its call (or within
 // loadSwapGrace before, while its successor loaded), versions never going back, and
-// the p99 of calls during reloads within 2x of the p99 of calls in quiet phases.
+// the p99 of calls during reloads within 2x of the p99 of calls in quiet phases (4x
+// under the race detector, see checkLoad).
 func TestReloadUnderLoad(t *testing.T) {
 	c := newCloud(t)
 	ctx := context.Background()
@@ -207,8 +208,15 @@ func checkLoad(t *testing.T, answers []answer, spans map[checkpoint.Kind]map[str
 	if versions[string(checkpoint.NCF)+"/v"+fmt.Sprint(loadCycles)] == 0 || versions[string(checkpoint.Classifier)+"/v"+fmt.Sprint(loadCycles)] == 0 {
 		t.Errorf("the last versions never answered: %v", versions)
 	}
-	if b99 > 2*q99 {
-		t.Errorf("p99 during reloads %v is more than 2x the quiet p99 %v", b99, q99)
+	// Under the race detector each new version's verification and load run several times
+	// slower while the calls are fewer, so the one call per swap that loads the new
+	// version (the refresh is on the request path) weighs more: the bound is 4x there.
+	bound := 2.0
+	if raceBuild {
+		bound = 4
+	}
+	if float64(b99) > bound*float64(q99) {
+		t.Errorf("p99 during reloads %v is more than %gx the quiet p99 %v", b99, bound, q99)
 	}
 }
 
