@@ -18,6 +18,11 @@
 #   scripts/bench.sh coldstart    cold start of each function (scripts/bench_coldstart.py)
 #   scripts/bench.sh report       docs/ML_BENCHMARKS.md + docs/bench/*.png from $BENCH_RESULTS
 #   scripts/bench.sh gpu          training/bench/gpu_*.py on a CUDA machine
+#   scripts/bench.sh cls-budget [CONFIGS]
+#                                 the classifier budget table (bench/mlbench/cls_budget.py):
+#                                   train-classifier per configuration (default budget,head-only)
+#                                   on the Reuters training part, CPU seconds, test F1 fp32/int8,
+#                                   the TF-IDF peer -> docs/classifier-budget/
 #
 # Environment:
 #   MLBUNDLE_DATA     real data (default ../shared/data); benchmarks on it skip without it
@@ -143,9 +148,12 @@ case "$part" in
   python) run_python cls_quality ncf_quality ncf_throughput ;;
   coldstart) py scripts/bench_coldstart.py --runs "${RUNS:-5}" || failed=1 ;;
   report) report "${2:-docs}" ;;
+  cls-budget)
+    extras; py -m mlbench.data
+    py -m mlbench.cls_budget --configs "${2:-budget,head-only}" --out "$root/docs/classifier-budget" || failed=1 ;;
   gpu)
     for b in training/bench/gpu_*.py; do echo "== gpu $b"; py "$b" || failed=1; done ;;
-  *) echo "unknown part: $part (want all, fast, data, models, go, python, coldstart, report or gpu)" >&2; exit 2 ;;
+  *) echo "unknown part: $part (want all, fast, data, models, go, python, coldstart, report, cls-budget or gpu)" >&2; exit 2 ;;
 esac
 echo "results: $BENCH_RESULTS"
 if [ "$failed" != 0 ]; then

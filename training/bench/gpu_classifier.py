@@ -103,10 +103,10 @@ def run_trainer(data, args, bf16: bool) -> dict:
 
 def run_ours(data, args, precision: str, compile_mode: str) -> dict:
     """Our loop (mlbundle_training.classifier.train.train) with the seed hyper-parameters."""
-    cfg = ClassifierConfig(data=args.data, epochs=args.epochs, batch_size=16, lr=2e-5, max_length=args.max_length,
-                           val_fraction=0.15, augment_target=0, seed=args.seed, device=args.device,
-                           encoder=args.encoder, precision=precision, compile=compile_mode,
-                           max_steps=args.max_steps)
+    cfg = ClassifierConfig.from_recipe("plan", data=args.data, epochs=args.epochs, batch_size=16, lr=2e-5,
+                                       max_length=args.max_length, val_fraction=0.15, augment_target=0,
+                                       seed=args.seed, device=args.device, encoder=args.encoder,
+                                       precision=precision, compile=compile_mode, max_steps=args.max_steps)
     res = train(cfg, data)
     seconds = sum(h["train_seconds"] for h in res.history)
     seen = sum(h["samples_per_s"] * h["train_seconds"] for h in res.history)

@@ -251,7 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_synth_checkpoint)
 
     try:
-        from .classifier.train import add_parser as add_classifier
+        from .classifier.flags import add_parser as add_classifier
     except ImportError as e:  # the classifier stage is optional for NCF-only images
         log.debug("train-classifier unavailable: %s", e)
     else:

@@ -7,7 +7,7 @@ import pytest
 from mlbundle_training import cli
 from mlbundle_training.data.classification import write_classification_data
 from mlbundle_training.data.classification_sample import TAXONOMY, make_sample_dataset
-from mlbundle_training.classifier.train import main as classifier_main
+from mlbundle_training.classifier.flags import main as classifier_main
 
 TINY = ["--encoder", "tiny", "--epochs", "1", "--max-steps", "3", "--batch-size", "8", "--max-length", "24",
         "--augment-target", "0", "--threads", "1", "--no-int8"]
@@ -43,7 +43,7 @@ def test_help_lists_flags_and_defaults(capsys):
     text = capsys.readouterr().out
     for flag in ("--data", "--version", "--epochs", "--batch-size", "--lr", "--max-length", "--seed", "--device"):
         assert flag in text
-    assert "benchmark_v1" in text and "2e-05" in text
+    assert "benchmark_v1" in text and "0.0001" in text and "--recipe" in text and "--freeze-layers" in text
 
 
 @pytest.mark.parametrize("content, message", [

@@ -155,10 +155,12 @@ def test_thousand_labels_train_and_export(tmp_path):
     assert out.shape == (2, 1000) and np.isfinite(out).all()
 
 
-def test_loss_logged_at_info_every_n_steps(caplog):
+@pytest.mark.parametrize("freeze,logger", [(0, "loop"), (1, "cached")])
+def test_loss_logged_at_info_every_n_steps(caplog, freeze, logger):
     data = ClassificationData(make_sample_dataset(40, seed=2), list(TAXONOMY))
-    cfg = ClassifierConfig(data="x", **{**FAST, "max_steps": 5, "augment_target": 0, "log_every": 2})
-    with caplog.at_level("INFO", logger="mlbundle_training.classifier.loop"):
+    cfg = ClassifierConfig(data="x", **{**FAST, "max_steps": 5, "augment_target": 0, "log_every": 2,
+                                        "freeze_layers": freeze})
+    with caplog.at_level("INFO", logger=f"mlbundle_training.classifier.{logger}"):
         train(cfg, data)
     losses = [json.loads(rec.getMessage()) for rec in caplog.records
               if rec.levelname == "INFO" and '"event": "loss"' in rec.getMessage()]

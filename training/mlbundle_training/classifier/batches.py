@@ -103,18 +103,20 @@ def tune_thresholds(probs: np.ndarray, y_true: np.ndarray, grid: np.ndarray = GR
     return thresholds
 
 
-def cross_fitted_metrics(probs: np.ndarray, y_true: np.ndarray, seed: int = 0) -> dict:
+def cross_fitted_metrics(probs: np.ndarray, y_true: np.ndarray, seed: int = 0, tuner=None) -> dict:
     """P/R/F1 with thresholds tuned on one half of the rows and applied to the other.
 
     An honest estimate of what tuned thresholds give on unseen texts (tuning and scoring
-    on the same rows would flatter them).
+    on the same rows would flatter them). ``tuner(probs, y_true)`` picks the thresholds
+    (default ``tune_thresholds``).
     """
+    tuner = tuner or tune_thresholds
     rng = np.random.default_rng(seed)
     half = rng.permutation(len(probs)) < len(probs) // 2
     pred = np.zeros_like(y_true)
     for a, b in ((half, ~half), (~half, half)):
         if a.any() and b.any():
-            pred[b] = probs[b] >= tune_thresholds(probs[a], y_true[a])[None, :]
+            pred[b] = probs[b] >= tuner(probs[a], y_true[a])[None, :]
         elif b.any():
             pred[b] = probs[b] >= 0.5
     return precision_recall_f1(y_true, pred)

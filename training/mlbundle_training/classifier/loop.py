@@ -32,7 +32,9 @@ PRECISIONS = ("auto", "fp32", "bf16")
 COMPILE_MODES = ("none", "default", "reduce-overhead")
 
 
-def _optimizer(model, cfg, total_steps: int, device: torch.device):
+def make_optimizer(model, cfg, total_steps: int, device: torch.device):
+    """AdamW over the trainable encoder parameters (``cfg.lr``) and the head (``cfg.head_lr``),
+    with linear warm-up over ``cfg.warmup`` of the steps then linear decay to zero."""
     enc = [p for p in model.encoder.parameters() if p.requires_grad]
     opt = torch.optim.AdamW([{"params": enc, "lr": cfg.lr},
                              {"params": list(model.head.parameters()), "lr": cfg.head_lr}],
@@ -53,8 +55,10 @@ def _sync(device: torch.device) -> None:
 
 
 def fit(model, train_ids: list[list[int]], y_train: torch.Tensor, val_ids: list[list[int]],
-        y_val: np.ndarray, cfg, device: torch.device) -> list[dict]:
-    """Train ``model`` in place; returns one record per epoch (loss, time, val F1 at 0.5)."""
+        y_val: np.ndarray, cfg, device: torch.device, loss_fn=None) -> list[dict]:
+    """Train ``model`` in place; returns one record per epoch (loss, time, val F1 at 0.5).
+
+    ``loss_fn`` defaults to plain BCE on logits."""
     bf16 = cfg.precision == "bf16" or (cfg.precision == "auto" and device.type == "cuda")
     if device.type == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = True
@@ -68,8 +72,8 @@ def fit(model, train_ids: list[list[int]], y_train: torch.Tensor, val_ids: list[
     total = math.ceil(len(train_ids) / cfg.batch_size) * cfg.epochs
     if cfg.max_steps:
         total = min(total, cfg.max_steps)
-    opt, sched = _optimizer(model, cfg, total, device)
-    loss_fn = torch.nn.BCEWithLogitsLoss()
+    opt, sched = make_optimizer(model, cfg, total, device)
+    loss_fn = loss_fn or torch.nn.BCEWithLogitsLoss()
     history, step = [], 0
     for epoch in range(1, cfg.epochs + 1):
         model.train()

@@ -2,19 +2,26 @@
 
 Stages: load + validate the dataset (a classification JSON file, or a Reuters-21578 JSON
 directory), split train/validation (seeded), augment a small training split, tokenise
-once, train with BCE on logits in length-bucketed, dynamically padded batches (AdamW,
-linear warm-up/decay; bf16 autocast on CUDA), tune per-label thresholds on validation,
-report micro/macro/per-label P/R/F1, then export the checkpoint (classifier.export).
+once, train with BCE on logits (positives weighted for rare codes) in length-bucketed,
+dynamically padded batches (AdamW, linear warm-up/decay; bf16 autocast on CUDA), tune
+per-label thresholds on validation (shrunk toward a global one), report
+micro/macro/per-label P/R/F1, then export the checkpoint (classifier.export).
+
+Two recipes (``--recipe``; flags given explicitly win over the recipe):
+- ``budget`` (default), for a CPU: the lower 4 of MiniLM's 6 layers frozen and computed
+  once (classifier.cached), the top 2 and the head trained for several epochs at a large
+  learning rate, max length 128;
+- ``plan``, for a GPU: full fine-tuning, 3 epochs, batch 16, lr 2e-5, max length 256,
+  plain BCE and per-label thresholds.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -22,13 +29,22 @@ import torch
 
 from ..data.augment import augment_classification_data
 from ..data.classification import ClassificationData, Label, load_classification_data
-from .batches import cross_fitted_metrics, encode, multi_hot, predict_logits, sigmoid, tune_thresholds
-from .loop import COMPILE_MODES, PRECISIONS, fit
+from .batches import cross_fitted_metrics, encode, multi_hot, predict_logits, sigmoid
+from .cached import fit_cached
+from .loop import COMPILE_MODES, PRECISIONS, fit, make_optimizer
+from .rare import pos_weights, shrunk_thresholds
 from .model import ENCODERS, build_classifier, load_tokenizer
 from ..errors import TrainingError
 from ..metrics import precision_recall_f1
 
 log = logging.getLogger(__name__)
+
+
+RECIPES = {
+    "budget": {},
+    "plan": {"epochs": 3, "batch_size": 16, "lr": 2e-5, "head_lr": 1e-3, "max_length": 256,
+             "freeze_layers": 0, "pos_weight_power": 0.0, "threshold_shrink": 0.0},
+}
 
 
 @dataclass
@@ -38,13 +54,17 @@ class ClassifierConfig:
     data: str = ""
     output_dir: str = "models"
     version: str = "benchmark_v1"
-    epochs: int = 3
+    recipe: str = "budget"
+    epochs: int = 2
     batch_size: int = 16
-    lr: float = 2e-5
-    head_lr: float = 1e-3
+    lr: float = 1e-4
+    head_lr: float = 3e-3
     weight_decay: float = 0.01
     warmup: float = 0.06
-    max_length: int = 256
+    max_length: int = 128
+    freeze_layers: int = 4
+    pos_weight_power: float = 0.5
+    threshold_shrink: float = 5.0
     val_fraction: float = 0.15
     augment_target: int = 500
     seed: int = 0
@@ -58,6 +78,13 @@ class ClassifierConfig:
     precision: str = "auto"
     compile: str = "none"
     log_every: int = 10
+
+    @classmethod
+    def from_recipe(cls, recipe: str = "budget", **values) -> "ClassifierConfig":
+        """A config with the named recipe's settings, then ``values`` on top."""
+        if recipe not in RECIPES:
+            raise TrainingError(f"recipe must be one of {', '.join(RECIPES)}, got {recipe!r}")
+        return cls(**{**RECIPES[recipe], "recipe": recipe, **values})
 
 
 @dataclass
@@ -132,6 +159,10 @@ def _check_config(cfg: ClassifierConfig) -> None:
         problems.append(f"--precision must be one of {', '.join(PRECISIONS)}, got {cfg.precision!r}")
     if cfg.compile not in COMPILE_MODES:
         problems.append(f"--compile must be one of {', '.join(COMPILE_MODES)}, got {cfg.compile!r}")
+    if cfg.freeze_layers < 0 or cfg.pos_weight_power < 0 or cfg.threshold_shrink < 0:
+        problems.append("--freeze-layers, --pos-weight-power and --threshold-shrink must be >= 0")
+    if cfg.recipe not in RECIPES:
+        problems.append(f"--recipe must be one of {', '.join(RECIPES)}, got {cfg.recipe!r}")
     if cfg.encoder not in ENCODERS:
         problems.append(f"--encoder must be one of {', '.join(ENCODERS)}, got {cfg.encoder!r}")
     if problems:
@@ -162,13 +193,24 @@ def train(cfg: ClassifierConfig, data: ClassificationData | None = None) -> Trai
 
     model = build_classifier(cfg.encoder, len(labels), cfg.seed)
     model.init_bias(y_train.mean(0))
-    model.to(device)
-    history = fit(model, train_ids, y_train, val_ids, y_val, cfg, device)
-
-    probs = sigmoid(predict_logits(model, val_ids, cfg.eval_batch_size, device))  # fp32, as served
+    depth = len(model.encoder.encoder.layer)
+    if cfg.freeze_layers > depth:
+        log.info("--freeze-layers %d > the encoder's %d layers: freezing all (head only)", cfg.freeze_layers, depth)
+        cfg.freeze_layers = depth
+    pw = pos_weights(y_train, cfg.pos_weight_power)
+    if cfg.freeze_layers:  # lower layers computed once, on the CPU (classifier.cached)
+        loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=pw)
+        history, logits = fit_cached(model, train_ids, y_train, val_ids, y_val, cfg, loss_fn, make_optimizer)
+    else:
+        model.to(device)
+        loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=None if pw is None else pw.to(device))
+        history = fit(model, train_ids, y_train, val_ids, y_val, cfg, device, loss_fn)
+        logits = predict_logits(model, val_ids, cfg.eval_batch_size, device)
+    probs = sigmoid(logits)  # fp32, as served
     model.to("cpu").float().eval()
-    thresholds = tune_thresholds(probs, y_val)
-    tuned = cross_fitted_metrics(probs, y_val, cfg.seed)
+    tuner = lambda p, y: shrunk_thresholds(p, y, cfg.threshold_shrink)  # noqa: E731
+    thresholds = tuner(probs, y_val)
+    tuned = cross_fitted_metrics(probs, y_val, cfg.seed, tuner)
     at_half = precision_recall_f1(y_val, probs >= 0.5)
     per_label = [{"code": lab.code, "threshold": float(th), **fig}
                  for lab, th, fig in zip(labels, thresholds, tuned["per_label"])]
@@ -202,68 +244,3 @@ def run(cfg: ClassifierConfig) -> Path:
         raise TrainingError(f"output directory {cfg.output_dir} is not writable ({root} is not a writable directory)")
     result = train(cfg)
     return export_checkpoint(result, cfg)
-
-
-def add_parser(subparsers) -> argparse.ArgumentParser:
-    """Register ``train-classifier`` (flags mirror ClassifierConfig) on an argparse subparsers."""
-    p = subparsers.add_parser("train-classifier", help="fine-tune the taxonomy classifier and export it",
-                              description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    d = ClassifierConfig()
-    p.add_argument("--data", default=d.data, help="classification dataset JSON, or a Reuters-21578 JSON directory")
-    p.add_argument("--output-dir", default=d.output_dir, help="checkpoint store root; writes <root>/classifier/<version>/")
-    p.add_argument("--version", default=d.version, help="checkpoint version name")
-    p.add_argument("--epochs", type=int, default=d.epochs, help="training epochs")
-    p.add_argument("--batch-size", type=int, default=d.batch_size, help="training batch size")
-    p.add_argument("--lr", type=float, default=d.lr, help="encoder learning rate (AdamW)")
-    p.add_argument("--head-lr", type=float, default=d.head_lr, help="learning rate of the new linear head")
-    p.add_argument("--weight-decay", type=float, default=d.weight_decay, help="AdamW weight decay")
-    p.add_argument("--warmup", type=float, default=d.warmup, help="share of steps with linear LR warm-up")
-    p.add_argument("--max-length", type=int, default=d.max_length, help="max tokens incl. [CLS]/[SEP]")
-    p.add_argument("--val-fraction", type=float, default=d.val_fraction, help="share of samples held out for validation")
-    p.add_argument("--augment-target", type=int, default=d.augment_target,
-                   help="augment the training split up to this many samples (0: off)")
-    p.add_argument("--seed", type=int, default=d.seed, help="random seed (split, augmentation, init, order)")
-    p.add_argument("--device", default=d.device, help="auto (CUDA if present), cpu, cuda, cuda:1, ...")
-    p.add_argument("--encoder", default=d.encoder, choices=ENCODERS, help="minilm (all-MiniLM-L6-v2) or tiny (tests)")
-    p.add_argument("--max-steps", type=int, default=d.max_steps, help="stop after this many steps (0: no limit)")
-    p.add_argument("--eval-batch-size", type=int, default=d.eval_batch_size, help="batch size for evaluation")
-    p.add_argument("--no-int8", dest="int8", action="store_false", help="skip the int8 quantized model")
-    p.add_argument("--limit", type=int, default=d.limit, help="use only the first N samples (0: all)")
-    p.add_argument("--threads", type=int, default=d.threads, help="CPU threads for torch (0: torch default)")
-    p.add_argument("--precision", default=d.precision, choices=PRECISIONS,
-                   help="auto: bf16 autocast on CUDA, fp32 on CPU")
-    p.add_argument("--compile", default=d.compile, choices=COMPILE_MODES,
-                   help="torch.compile the model for training (GPU; reduce-overhead = CUDA graphs)")
-    p.add_argument("--log-every", type=int, default=d.log_every,
-                   help="log the training loss (info, one JSON record) every N steps; 0: never")
-    p.set_defaults(func=lambda ns: run(config_from_args(ns)))
-    return p
-
-
-def config_from_args(ns: argparse.Namespace) -> ClassifierConfig:
-    """The ClassifierConfig of parsed flags."""
-    names = set(asdict(ClassifierConfig()))
-    return ClassifierConfig(**{k: v for k, v in vars(ns).items() if k in names})
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry: ``python -m mlbundle_training.classifier.train [flags]``."""
-    import sys
-
-    parser = argparse.ArgumentParser(prog="train_classifier")
-    sub = parser.add_subparsers(dest="command", required=True)
-    add_parser(sub)
-    args = list(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    ns = parser.parse_args(["train-classifier", *args])
-    try:
-        out = ns.func(ns)
-    except TrainingError as e:
-        print(f"train-classifier: {e}", file=sys.stderr)
-        return 2
-    print(out)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
