@@ -97,6 +97,28 @@ func TestFaultS3AtColdStart(t *testing.T) {
 	}
 }
 
+// TestFaultS3SlowAtColdStart: S3 answering every request 300 ms late while the first
+// model loads makes the first call slow, not failed: it waits for the load (bounded by
+// the cache's refresh timeout, and on Lambda by the function timeout) and answers 200.
+func TestFaultS3SlowAtColdStart(t *testing.T) {
+	f := newFaultRig(t)
+	f.publish(t, "tiny-v1", time.Time{})
+	f.proxy.SetDelay(func(op string) time.Duration {
+		if strings.HasPrefix(op, "S3.") {
+			return 300 * time.Millisecond
+		}
+		return 0
+	})
+	start := time.Now()
+	status, body, _ := f.recommend(t, "u1")
+	if status != 200 || body["model_version"] != "tiny-v1" {
+		t.Fatalf("slow S3 at cold start: %d %v, want 200 from tiny-v1", status, body)
+	}
+	if d := time.Since(start); d < 600*time.Millisecond {
+		t.Errorf("the first call took %v: the delay was not in its path", d)
+	}
+}
+
 // TestFaultS3DuringReload: while S3 cannot be read, neither the reload function nor the
 // serving refresh takes the old model away; when S3 is back, the new version serves.
 func TestFaultS3DuringReload(t *testing.T) {
