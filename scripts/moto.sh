@@ -12,7 +12,8 @@ start_moto() {
   [ -x "$moto" ] || { echo "$0: $moto is missing: $how_moto" >&2; exit 1; }
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   moto_log=$(mktemp)
-  "$moto" -H 127.0.0.1 -p "$port" >"$moto_log" 2>&1 &
+  # scripts/moto_server.py: moto's server, one request at a time (DynamoDB's atomic writes)
+  "$tools/bin/python" "$root/scripts/moto_server.py" -H 127.0.0.1 -p "$port" >"$moto_log" 2>&1 &
   moto_pid=$!
   trap 'kill $moto_pid 2>/dev/null || true; rm -f "$moto_log"' EXIT
   up=0

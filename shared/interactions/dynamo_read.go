@@ -2,6 +2,7 @@ package interactions
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -131,6 +132,8 @@ func (s *DynamoStore) TopItems(ctx context.Context, n int) ([]ItemCount, error) 
 
 // CreateTables creates the interactions and popularity tables (on-demand billing) with
 // the layout DynamoStore expects. Used by tests and local runs; CDK owns them in AWS.
+// A table that already exists is kept: a CreateTable that the SDK retried after its first
+// attempt had succeeded (a slow answer) reports the table as in use, which is not a failure.
 func CreateTables(ctx context.Context, client *dynamodb.Client, interactionsTable, popularityTable string) error {
 	s := types.ScalarAttributeTypeS
 	_, err := client.CreateTable(ctx, &dynamodb.CreateTableInput{
@@ -145,7 +148,7 @@ func CreateTables(ctx context.Context, client *dynamodb.Client, interactionsTabl
 			{AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange},
 		},
 	})
-	if err != nil {
+	if err != nil && !inUse(err) {
 		return fmt.Errorf("create table %s: %w", interactionsTable, err)
 	}
 	_, err = client.CreateTable(ctx, &dynamodb.CreateTableInput{
@@ -166,8 +169,14 @@ func CreateTables(ctx context.Context, client *dynamodb.Client, interactionsTabl
 			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
 		}},
 	})
-	if err != nil {
+	if err != nil && !inUse(err) {
 		return fmt.Errorf("create table %s: %w", popularityTable, err)
 	}
 	return nil
+}
+
+// inUse reports whether err says that the table exists already.
+func inUse(err error) bool {
+	var e *types.ResourceInUseException
+	return errors.As(err, &e)
 }

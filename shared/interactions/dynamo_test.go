@@ -118,3 +118,21 @@ func TestDynamoRetryWaitStopsBeforeTheDeadline(t *testing.T) {
 		t.Errorf("20 waits took only %d distinct durations (ms): no jitter", len(waits))
 	}
 }
+
+// TestCreateTablesKeepsExisting: creating the tables again (as an SDK retry of a slow
+// CreateTable does) keeps them and their items instead of failing.
+func TestCreateTablesKeepsExisting(t *testing.T) {
+	client := dynamoClient(t)
+	s := newDynamoStore(t, client)
+	ctx := context.Background()
+	if err := s.Add(ctx, []Interaction{{UserID: "u1", ItemID: "i1", Time: time.Unix(1_700_000_000, 0)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := CreateTables(ctx, client, s.interactions, s.popularity); err != nil {
+		t.Fatalf("CreateTables on existing tables: %v, want nil", err)
+	}
+	seen, err := s.Seen(ctx, "u1")
+	if _, ok := seen["i1"]; err != nil || !ok {
+		t.Fatalf("Seen after CreateTables again: %v %v, want i1 kept", seen, err)
+	}
+}
