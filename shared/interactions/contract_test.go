@@ -24,7 +24,7 @@ func runContract(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("round trip newest first", func(t *testing.T) {
 		s := open(t)
 		in := []Interaction{
-			{UserID: "u1", ItemID: "a", Time: at(1), Event: "view"},
+			{UserID: "u1", ItemID: "a", Time: at(1), Event: "view", Category: "news"},
 			{UserID: "u1", ItemID: "b", Time: at(3), Weight: fptr(2.5)},
 			{UserID: "u1", ItemID: "c", Time: at(2).Add(500 * time.Millisecond)},
 			{UserID: "u2", ItemID: "a", Time: at(1)},
@@ -220,7 +220,8 @@ func sameInteraction(a, b Interaction) bool {
 		wb = *b.Weight
 	}
 	sameW := (a.Weight == nil && b.Weight == nil) || wa == wb
-	return a.UserID == b.UserID && a.ItemID == b.ItemID && a.Time.Equal(b.Time) && a.Event == b.Event && sameW
+	return a.UserID == b.UserID && a.ItemID == b.ItemID && a.Time.Equal(b.Time) && a.Event == b.Event && sameW &&
+		a.Category == b.Category
 }
 
 func assertSeen(t *testing.T, s Store, user string, want []string) {

@@ -146,6 +146,9 @@ func interactionItem(x Interaction) map[string]types.AttributeValue {
 	if x.Weight != nil {
 		item["weight"] = &types.AttributeValueMemberN{Value: strconv.FormatFloat(*x.Weight, 'g', -1, 64)}
 	}
+	if x.Category != "" {
+		item["category"] = &types.AttributeValueMemberS{Value: x.Category}
+	}
 	return item
 }
 

@@ -78,7 +78,8 @@ func (s *DynamoStore) limit(want int) *int32 {
 }
 
 func decodeInteraction(userID string, item map[string]types.AttributeValue) (Interaction, error) {
-	x := Interaction{UserID: userID, ItemID: stringAttr(item, "item_id"), Event: stringAttr(item, "event")}
+	x := Interaction{UserID: userID, ItemID: stringAttr(item, "item_id"), Event: stringAttr(item, "event"),
+		Category: stringAttr(item, "category")}
 	t, err := time.Parse(time.RFC3339Nano, stringAttr(item, "ts"))
 	if err != nil {
 		return x, fmt.Errorf("stored timestamp of %q: %w", x.ItemID, err)

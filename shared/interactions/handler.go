@@ -47,6 +47,7 @@ type ingestItem struct {
 	Timestamp *string  `json:"timestamp"`
 	Event     string   `json:"event"`
 	Weight    *float64 `json:"weight"`
+	Category  string   `json:"category"`
 }
 
 // IngestResult is the answer of POST /v1/interactions.
@@ -81,7 +82,7 @@ func (h *Handler) Ingest(ctx context.Context, r *api.Request) (*api.Response, er
 				return nil, api.Invalidf("interactions[%d].timestamp: %q is not an RFC 3339 time such as 2026-01-02T15:04:05Z", i, *x.Timestamp)
 			}
 		}
-		batch[i] = Interaction{UserID: x.UserID, ItemID: x.ItemID, Time: t, Event: x.Event, Weight: x.Weight}
+		batch[i] = Interaction{UserID: x.UserID, ItemID: x.ItemID, Time: t, Event: x.Event, Weight: x.Weight, Category: x.Category}
 	}
 	if err := Validate(batch, now); err != nil {
 		return nil, apiError(err)

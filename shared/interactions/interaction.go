@@ -28,6 +28,9 @@ type Interaction struct {
 	Time   time.Time // when it happened; stored in UTC with nanosecond precision
 	Event  string    // optional, e.g. "view"
 	Weight *float64  // optional strength of the signal
+	// Category is the item's category, optional (an id under the same rules); training
+	// keeps the latest per item and the NCF checkpoint carries it for the category filter.
+	Category string
 }
 
 // ItemCount is an item with its popularity: the number of distinct users who interacted
@@ -92,6 +95,11 @@ func Validate(in []Interaction, now time.Time) error {
 		}
 		if msg := checkTime(x.Time, now); msg != "" {
 			return &ValidationError{Index: i, Field: "timestamp", Message: msg}
+		}
+		if x.Category != "" {
+			if msg := checkID(x.Category); msg != "" {
+				return &ValidationError{Index: i, Field: "category", Message: msg}
+			}
 		}
 		if len(x.Event) > MaxEventBytes || !utf8.ValidString(x.Event) || hasControl(x.Event) {
 			return &ValidationError{Index: i, Field: "event",

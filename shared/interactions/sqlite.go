@@ -51,8 +51,13 @@ CREATE TABLE IF NOT EXISTS forgotten (
 
 // sqliteVersion is the schema's user_version. Version 1 counts popularity by distinct
 // users (table item_users); a file of version 0 counted every interaction, and opening
-// it rebuilds both tables from the stored interactions.
-const sqliteVersion = 1
+// it rebuilds both tables from the stored interactions. Version 2 adds the optional
+// category column of interactions.
+const sqliteVersion = 2
+
+const sqliteMigrateV2 = `
+ALTER TABLE interactions ADD COLUMN category TEXT;
+PRAGMA user_version = 2;`
 
 const sqliteMigrateV1 = `
 DELETE FROM item_users;
@@ -99,9 +104,12 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
 		return err
 	}
-	if v < sqliteVersion {
-		if _, err := tx.ExecContext(ctx, sqliteMigrateV1); err != nil {
-			return fmt.Errorf("migrate to version %d: %w", sqliteVersion, err)
+	for step, sql := range []string{1: sqliteMigrateV1, 2: sqliteMigrateV2} {
+		if step == 0 || v >= step {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, sql); err != nil {
+			return fmt.Errorf("migrate to version %d: %w", step, err)
 		}
 	}
 	return tx.Commit()
@@ -134,7 +142,7 @@ func (s *SQLiteStore) Add(ctx context.Context, in []Interaction) error {
 
 func addTx(ctx context.Context, tx *sql.Tx, in []Interaction) error {
 	ins, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO interactions
-		(user_id, sk, item_id, ts, event, weight) VALUES (?, ?, ?, ?, ?, ?)`)
+		(user_id, sk, item_id, ts, event, weight, category) VALUES (?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return err
 	}
@@ -159,7 +167,8 @@ func addTx(ctx context.Context, tx *sql.Tx, in []Interaction) error {
 		if x.Weight != nil {
 			weight = sql.NullFloat64{Float64: *x.Weight, Valid: true}
 		}
-		if _, err := ins.ExecContext(ctx, x.UserID, sortKey(x), x.ItemID, FormatTime(x.Time), event, weight); err != nil {
+		category := sql.NullString{String: x.Category, Valid: x.Category != ""}
+		if _, err := ins.ExecContext(ctx, x.UserID, sortKey(x), x.ItemID, FormatTime(x.Time), event, weight, category); err != nil {
 			return err
 		}
 		res, err := pair.ExecContext(ctx, x.ItemID, x.UserID)
@@ -202,7 +211,7 @@ func (s *SQLiteStore) Recent(ctx context.Context, userID string, limit int) ([]I
 	if limit <= 0 {
 		return nil, nil
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT item_id, ts, event, weight FROM interactions
+	rows, err := s.db.QueryContext(ctx, `SELECT item_id, ts, event, weight, category FROM interactions
 		WHERE user_id = ? ORDER BY sk DESC LIMIT ?`, userID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("recent interactions of %q: %w", userID, err)
@@ -212,15 +221,15 @@ func (s *SQLiteStore) Recent(ctx context.Context, userID string, limit int) ([]I
 	for rows.Next() {
 		x := Interaction{UserID: userID}
 		var ts string
-		var event sql.NullString
+		var event, category sql.NullString
 		var weight sql.NullFloat64
-		if err := rows.Scan(&x.ItemID, &ts, &event, &weight); err != nil {
+		if err := rows.Scan(&x.ItemID, &ts, &event, &weight, &category); err != nil {
 			return nil, fmt.Errorf("recent interactions of %q: %w", userID, err)
 		}
 		if x.Time, err = time.Parse(time.RFC3339Nano, ts); err != nil {
 			return nil, fmt.Errorf("recent interactions of %q: stored timestamp: %w", userID, err)
 		}
-		x.Event = event.String
+		x.Event, x.Category = event.String, category.String
 		if weight.Valid {
 			w := weight.Float64
 			x.Weight = &w

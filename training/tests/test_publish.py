@@ -124,11 +124,14 @@ def test_load_from_dynamodb(aws_endpoint):
                 "event": {"S": "view"}}
         if w:
             item["weight"] = {"N": w}
+        if i == "i1":
+            item["category"] = {"S": "news"}  # as the Go ingest function stores it
         ddb.put_item(TableName=table, Item=item)
     got = load_dynamodb(table)
     assert len(got) == 3 and got.skipped == 1
     assert sorted(got.user_ids) == ["u1", "u2"] and sorted(got.item_ids) == ["i1", "i2"]
     assert sorted(got.weights.tolist()) == [1, 1, 2] and np.isclose(got.timestamps.min(), 1767225600.5)
+    assert got.item_categories == {"i1": "news"}
     with pytest.raises(TrainingError, match="ResourceNotFoundException"):
         load_dynamodb(table + "-missing")
 

@@ -2,7 +2,7 @@
 
 Table layout (shared with the Go ingest function): PK ``user_id`` (S), SK ``sk`` (S) =
 ``<RFC3339Nano UTC>#<item_id>``, attributes ``item_id`` (S), ``ts`` (S), ``event`` (S,
-optional), ``weight`` (N, optional). Training reads the whole table with a paginated Scan.
+optional), ``weight`` (N, optional), ``category`` (S, optional: the item's category). Training reads the whole table with a paginated Scan.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ def _records(table: str, ddb: Any) -> Iterator[tuple[str, Any]]:
         for item in page.get("Items", []):
             rec: dict[str, Any] = {}
             for key, attr in (("user_id", "user_id"), ("item_id", "item_id"),
-                              ("timestamp", "ts"), ("event", "event")):
+                              ("timestamp", "ts"), ("event", "event"), ("category", "category")):
                 if attr in item:
                     rec[key] = item[attr].get("S", item[attr])
             if "weight" in item:
