@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import TYPE_CHECKING
+from typing import Any
 
 import torch
 from tqdm import tqdm
@@ -13,10 +13,8 @@ from tqdm import tqdm
 from .negatives import make_generator, sample_negatives
 from .packed import PackedNCF, packed_epoch
 
-if TYPE_CHECKING:
-    from .train import NCFConfig
-
 log = logging.getLogger("mlbundle_training.ncf.train")  # the loss records keep their logger
+NCFConfig = Any  # an ncf.train.NCFConfig (batch_size, log_every); not imported: train imports this
 
 
 def epoch_samples(users: torch.Tensor, items: torch.Tensor, keys: torch.Tensor, num_items: int,
