@@ -3,8 +3,8 @@ package benchtest
 import (
 	"encoding/json"
 	"flag"
-	"math"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
