@@ -34,6 +34,12 @@ for part in "${parts[@]}"; do
         echo "go.mod/go.sum are not tidy (diff above): run \`go mod tidy\` and commit the result" >&2
         status=1
       fi
+      unformatted=$(gofmt -l functions shared cmd infra training)
+      if [ -n "$unformatted" ]; then
+        printf '%s\n' "$unformatted" >&2
+        echo "these Go files are not gofmt-formatted: run \`gofmt -w\` on them and commit the result" >&2
+        status=1
+      fi
       go vet ./functions/... ./shared/... ./cmd/... ./training/... || status=1
       go test -race -count=1 ./functions/... ./shared/... ./cmd/... ./training/... || status=1 ;;
     fuzz)
