@@ -264,8 +264,8 @@ func TestUnavailableItemsNeverServed(t *testing.T) {
 		t.Errorf("similar to i0 = %v, %v; want i2,i4", sim, err)
 	}
 	broken := New(&fixedModels{m: newFake()}, store, nil, WithAvailability(failingAvailability{}))
-	if _, err := broken.RecommendQuery(ctx, Query{UserID: "u0", K: 3}); !errors.Is(err, errStore) {
-		t.Errorf("list unreadable: %v, want the error (never an answer that may hold unavailable items)", err)
+	if _, err := broken.RecommendQuery(ctx, Query{UserID: "u0", K: 3}); !errors.Is(err, errStore) || !errors.Is(err, ErrStoreUnavailable) {
+		t.Errorf("list unreadable: %v, want the error as a store failure (never an answer that may hold unavailable items)", err)
 	}
 }
 

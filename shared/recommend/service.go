@@ -124,12 +124,18 @@ func checkUser(userID string) error {
 	return nil
 }
 
-// unavailableItems returns the items no answer may hold (none without a list).
+// unavailableItems returns the items no answer may hold (none without a list). A list
+// that cannot be read fails the call as a store failure (503): never an answer that may
+// hold unavailable items.
 func (s *Service) unavailableItems(ctx context.Context) (map[string]struct{}, error) {
 	if s.unavailable == nil {
 		return nil, nil
 	}
-	return s.unavailable.Unavailable(ctx)
+	u, err := s.unavailable.Unavailable(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read the availability list: %w: %w", ErrStoreUnavailable, err)
+	}
+	return u, nil
 }
 
 // seen returns the user's whole history of items (empty without a store).
