@@ -59,7 +59,8 @@ FUNCTIONS = [
     Function("ingest", "1 interaction (wall time, SQLite)", 256, 0.079),
     Function("ingest", "1 interaction + 3 DynamoDB writes of 5 ms (assumed)", 256, 0.079, 15.0),
 ]
-INIT_S = {"100K items": 0.68, "1M items": 7.5}  # measured cold start; measured 1M fetch
+# 100K: measured cold start; 1M: measured fetch 7.5 s + measured load CPU 1.37 s x 1769/1024
+INIT_S = {"100K items": 0.68, "1M items": round(7.5 + 1.37 * FULL_VCPU_MB / 1024, 1)}
 SANDBOX_LIFETIME_S = 3600  # assumption: AWS does not publish it
 RATES = [50, 500, 5000]  # today's stage throttle (req/s), 10x, 100x
 FETCHED_MB = {"100K items": 55.3, "1M items": 536.5, "10M items": 5365, "100M items": 53650}
