@@ -103,8 +103,12 @@ def matmul_u8s8_saturating(a, b, za=None, zb=None) -> np.ndarray:
     if k % 2:
         a = np.pad(a, ((0, 0), (0, 1)))
         b = np.pad(b, ((0, 1), (0, 0)))
-    pairs = a[:, 0::2, None] * b[None, 0::2, :] + a[:, 1::2, None] * b[None, 1::2, :]
-    raw = np.clip(pairs, *_INT16).sum(axis=1)
+    raw = np.empty((a.shape[0], b.shape[1]), dtype=np.int64)
+    step = max(1, (8 << 20) // max(1, (b.shape[0] // 2) * b.shape[1]))  # ~64 MB of pair sums at a time
+    for r in range(0, a.shape[0], step):
+        blk = a[r:r + step]
+        pairs = blk[:, 0::2, None] * b[None, 0::2, :] + blk[:, 1::2, None] * b[None, 1::2, :]
+        raw[r:r + step] = np.clip(pairs, *_INT16).sum(axis=1)
     return raw - za * b.sum(axis=0) - a.sum(axis=1, keepdims=True) * zb + k * za * zb
 
 
