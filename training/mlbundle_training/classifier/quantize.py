@@ -33,15 +33,15 @@ _INT16 = (-32768, 32767)
 
 
 def quantize_int8(src: str | Path, dst: str | Path) -> None:
-    """Quantize ``src`` to ``dst``: dynamic (uint8 activations, per-tensor), int8 weights
-    with 7-bit range (``reduce_range``), then check ``check_kernel_independent``."""
+    """Quantize ``src`` to ``dst``: dynamic (uint8 activations, per tensor), int8 weights
+    per output channel with 7-bit range (``reduce_range``), then ``check_kernel_independent``."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     root = logging.getLogger()
     was = root.disabled
     root.disabled = True  # quantize_dynamic logs advice about pre-processing on the root logger
     try:
-        quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, reduce_range=True)
+        quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, per_channel=True, reduce_range=True)
     finally:
         root.disabled = was
     check_kernel_independent(dst)
