@@ -20,7 +20,7 @@
 #   scripts/bench.sh gpu          training/bench/gpu_*.py on a CUDA machine
 #   scripts/bench.sh cls-budget [CONFIGS]
 #                                 the classifier budget table (bench/mlbench/cls_budget.py):
-#                                   train-classifier per configuration (default budget,head-only)
+#                                   train-classifier per configuration (default budget,freeze4)
 #                                   on the Reuters training part, CPU seconds, test F1 fp32/int8,
 #                                   the TF-IDF peer -> docs/classifier-budget/
 #
@@ -150,7 +150,7 @@ case "$part" in
   report) report "${2:-docs}" ;;
   cls-budget)
     extras; py -m mlbench.data
-    py -m mlbench.cls_budget --configs "${2:-budget,head-only}" --out "$root/docs/classifier-budget" || failed=1 ;;
+    py -m mlbench.cls_budget --configs "${2:-budget,freeze4}" --out "$root/docs/classifier-budget" || failed=1 ;;
   gpu)
     for b in training/bench/gpu_*.py; do echo "== gpu $b"; py "$b" || failed=1; done ;;
   *) echo "unknown part: $part (want all, fast, data, models, go, python, coldstart, report, cls-budget or gpu)" >&2; exit 2 ;;

@@ -10,7 +10,7 @@ checkpoint is then scored on the test part through ONNX Runtime (fp32 and int8 g
 the checkpoint's own thresholds), beside the TF-IDF (1-2 grams) + one-vs-rest LinearSVC
 peer (C chosen on validation) on the same split.
 
-    python -m mlbench.cls_budget --configs budget,head-only --out docs/classifier-budget
+    python -m mlbench.cls_budget --configs budget,freeze4 --out docs/classifier-budget
 
 writes ``budget.jsonl`` (one record per configuration), ``BUDGET.md`` (the table) and
 ``per_label_f1.png`` (per-label test F1 of the first configuration against training
@@ -40,12 +40,10 @@ from .plots import _plt, _save
 # name -> train-classifier flags (the defaults are the budget recipe)
 CONFIGS = {
     "budget": [],
-    "budget-1ep": ["--epochs", "1"],
-    "budget-8ep": ["--epochs", "8"],
+    "budget-5ep": ["--epochs", "5"],
     "budget-len64": ["--max-length", "64"],
     "budget-plain": ["--pos-weight-power", "0", "--threshold-shrink", "0"],
-    "freeze2": ["--freeze-layers", "2", "--epochs", "2"],
-    "head-only": ["--freeze-layers", "6", "--epochs", "20", "--head-lr", "1e-2"],
+    "freeze4": ["--freeze-layers", "4", "--epochs", "2", "--lr", "1e-4", "--head-lr", "3e-3"],
     "full-1ep": ["--freeze-layers", "0", "--epochs", "1", "--lr", "5e-5", "--pos-weight-power", "0",
                  "--threshold-shrink", "0"],
     "plan": ["--recipe", "plan"],
