@@ -137,7 +137,7 @@ case "$part" in
     export BENCH_MODE=fast BENCH_RESULTS=$BENCH_OUT/fast
     rm -rf "$BENCH_RESULTS"; mkdir -p "$BENCH_RESULTS"
     run_python cls_quality ncf_quality
-    gobench ./shared/recommend 'Recommend$|RecommendQuality' 20x
+    gobench ./shared/recommend 'Recommend$|RecommendQuality|ParityNCF' 20x
     gobench ./shared/classify 'Classify$|Parity$' 20x
     gobench ./shared/reload 'Load' 1x
     gobench ./shared/bundle 'API' 20x

@@ -33,6 +33,8 @@ def header(run: Run, ctx: dict) -> str:
              f"(on {cpu['cores']} cores: above that, other work shared the machine and wall times are inflated;"
              " ratios against a peer measured in the same run hold better).",
              "- **Software**: " + ", ".join(f"{k} {v}" for k, v in sw.items() if v) + "."]
+    if ctx.get("note"):
+        lines.append(f"- **Conditions of this run**: {ctx['note']}")
     return "\n".join(lines)
 
 
@@ -105,10 +107,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--results", required=True, help="the run's results directory ($BENCH_RESULTS)")
     ap.add_argument("--out", default=str(ROOT / "docs"), help="where ML_BENCHMARKS.md and bench/*.png go")
     ap.add_argument("--command", default=os.environ.get("BENCH_COMMAND", "make bench"), help="command named in the header")
+    ap.add_argument("--note", default=os.environ.get("BENCH_NOTE", ""), help="conditions of the run (contention, ...)")
     ns = ap.parse_args(argv)
     run = Run.load(Path(ns.results))
     out = Path(ns.out)
-    ctx = {"out": out, "command": ns.command}
+    ctx = {"out": out, "command": ns.command, "note": ns.note}
     text = render((ROOT / "bench" / "report.md.tmpl").read_text(), run, ctx)
     out.mkdir(parents=True, exist_ok=True)
     (out / "ML_BENCHMARKS.md").write_text(text)

@@ -32,10 +32,21 @@ class Run:
                 run.results[r["id"]] = {**r, "side": side}
             for s in _lines(d / f"{side}-series.jsonl"):
                 run.series[s["id"]] = s["values"]
+        run.rejudge()
         for n in _lines(d / "py-notes.jsonl"):
             run.notes[n["id"]] = n
         run.skips = _lines(d / "py-skips.jsonl") + go_skips(d)
         return run
+
+    def rejudge(self) -> None:
+        """Compare every result with the current bench/thresholds.json (the status a
+        benchmark recorded was against the file as it was when it ran)."""
+        from .fixtures import thresholds, verdict
+
+        entries = thresholds()["thresholds"]
+        for bench_id, r in self.results.items():
+            entry = entries.get(bench_id)
+            r["threshold"], r["status"] = entry, verdict(entry, r["value"], r["mode"])
 
     def value(self, bench_id: str) -> float | None:
         r = self.results.get(bench_id)
