@@ -9,7 +9,7 @@ PY         = PYTHONPATH=$(ROOT)/training HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 ORT_LIB    = $(shell ./scripts/onnxruntime.sh)
 GOENV      = ONNXRUNTIME_LIB=$(ORT_LIB)
 
-.PHONY: help setup demo test test-python test-go test-infra train fixtures bench synth deploy invoke serve
+.PHONY: help setup demo test test-python test-go test-infra train fixtures bench bench-models synth deploy invoke serve
 
 help:            ## list targets
 	@grep -E '^[a-z-]+:.*##' Makefile | sed 's/:.*##/\t/'
@@ -40,6 +40,9 @@ fixtures:        ## regenerate the small committed test checkpoints under testda
 
 bench:           ## benchmark suite beside its peers, checked against bench/thresholds.json; writes docs/ML_BENCHMARKS.md
 	./scripts/bench.sh
+
+bench-models:    ## train the benchmark checkpoints on the held-back splits of ../shared/data (tens of minutes)
+	./scripts/bench.sh models
 
 synth:           ## cdk synth, offline
 	./scripts/cdk.sh synth
