@@ -11,6 +11,7 @@ layers 64-32-16-8), batch, Adam, learning rate and one torch thread, in one proc
 
 from __future__ import annotations
 
+import os
 import sys
 
 import numpy as np
@@ -25,7 +26,10 @@ from mlbundle_training.ncf.train import NCFConfig, train
 from . import fixtures
 from .data import data_root
 
-BATCHES = (256, 1024)
+def batches() -> list[int]:
+    """Batch sizes to compare (BENCH_NCF_BATCHES, comma-separated; default 1024, the default
+    batch of train-ncf)."""
+    return [int(b) for b in os.environ.get("BENCH_NCF_BATCHES", "1024").split(",") if b.strip()]
 
 
 def main() -> int:
@@ -41,7 +45,7 @@ def main() -> int:
                               np.ones(len(tr_u), np.float32), data.user_ids, data.item_ids)
     shape = NCFShape(data.num_users, data.num_items, "neumf", 8, [64, 32, 16, 8])
     lr = 0.001
-    for batch in BATCHES:
+    for batch in batches():
         ds = _PairsDataset(tr_u, tr_i, data.num_items, 4, 0)
         torch.manual_seed(0)
         base = float(np.median([dataloader_epoch(NCF(shape), ds, batch, lr) for _ in range(2)]))

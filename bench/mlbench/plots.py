@@ -29,6 +29,10 @@ def _plt():
         return None
 
 
+SIDES = {"go": "mlbundle (Go)", "torch": "PyTorch eager", "ort_python": "Python ONNX Runtime",
+         "hf": "Hugging Face pipeline"}
+
+
 def available() -> bool:
     return _plt() is not None
 
@@ -50,7 +54,7 @@ def latency_cdf(run: Run, out: Path, prefix: str, title: str, name: str) -> str 
     fig, ax = plt.subplots(figsize=(5.5, 3.2))
     for side, vals in sorted(sides.items()):
         v = np.sort(np.asarray(vals))
-        ax.plot(v, np.arange(1, len(v) + 1) / len(v), label={"go": "mlbundle (Go)"}.get(side, side))
+        ax.plot(v, np.arange(1, len(v) + 1) / len(v), label=SIDES.get(side, side))
     ax.set_xscale("log")
     ax.set_xlabel("latency per call, ms (log)")
     ax.set_ylabel("share of calls")
@@ -97,7 +101,7 @@ def training_curves(run: Run, out: Path, note: str, title: str, name: str) -> st
     """Loss and validation metrics per epoch from a history note (list of per-epoch dicts)."""
     plt = _plt()
     hist = run.notes.get(note, {}).get("history")
-    if plt is None or not hist:
+    if plt is None or not hist or len(hist) < 2:  # one epoch is no curve
         return None
     epochs = [h.get("epoch", i + 1) for i, h in enumerate(hist)]
     keys = [k for k in hist[0] if k != "epoch" and isinstance(hist[0][k], (int, float))
