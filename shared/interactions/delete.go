@@ -5,12 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"golang.org/x/sync/errgroup"
 )
 
 // DeleteUser implements Store in one transaction: it records the user as forgotten now;
@@ -164,28 +164,12 @@ func (s *DynamoStore) userKeys(ctx context.Context, userID string) ([]string, ma
 
 // uncount takes the user out of the popularity of each item, a few items at a time.
 func (s *DynamoStore) uncount(ctx context.Context, userID string, items map[string]struct{}) error {
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		first error
-		sem   = make(chan struct{}, s.updaters)
-	)
+	var g errgroup.Group
+	g.SetLimit(s.updaters)
 	for item := range items {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			if err := s.uncountPair(ctx, item, userID); err != nil {
-				mu.Lock()
-				if first == nil {
-					first = err
-				}
-				mu.Unlock()
-			}
-		}()
+		g.Go(func() error { return s.uncountPair(ctx, item, userID) })
 	}
-	wg.Wait()
-	return first
+	return g.Wait()
 }
 
 // uncountPair removes the pair's marker and, when it existed, subtracts one from the

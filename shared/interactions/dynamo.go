@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"golang.org/x/sync/errgroup"
 )
 
 // DynamoAPI is the part of the DynamoDB client that DynamoStore uses; *dynamodb.Client
@@ -168,28 +168,12 @@ func (s *DynamoStore) count(ctx context.Context, in []Interaction) error {
 	for _, x := range in {
 		pairs[[2]string{x.ItemID, x.UserID}] = struct{}{}
 	}
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		first error
-		sem   = make(chan struct{}, s.updaters)
-	)
+	var g errgroup.Group
+	g.SetLimit(s.updaters)
 	for p := range pairs {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			if err := s.countPair(ctx, p[0], p[1]); err != nil {
-				mu.Lock()
-				if first == nil {
-					first = err
-				}
-				mu.Unlock()
-			}
-		}()
+		g.Go(func() error { return s.countPair(ctx, p[0], p[1]) })
 	}
-	wg.Wait()
-	return first
+	return g.Wait()
 }
 
 // countPair writes the pair's marker unless it exists and, when it did not, adds one to
