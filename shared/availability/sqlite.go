@@ -4,12 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net/url"
-	"os"
-	"path/filepath"
 	"time"
 
-	_ "modernc.org/sqlite" // pure-Go SQLite driver, registers "sqlite"
+	"github.com/contentml/mlbundle/shared/interactions"
 )
 
 var _ Store = (*SQLiteStore)(nil)
@@ -23,15 +20,7 @@ type SQLiteStore struct {
 
 // OpenSQLite opens (creating when needed) the list in the database file at path.
 func OpenSQLite(ctx context.Context, path string) (*SQLiteStore, error) {
-	if dir := filepath.Dir(path); dir != "." {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, fmt.Errorf("open availability db %s: %w", path, err)
-		}
-	}
-	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "journal_mode(WAL)")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	db, err := interactions.OpenDB(path)
 	if err != nil {
 		return nil, fmt.Errorf("open availability db %s: %w", path, err)
 	}

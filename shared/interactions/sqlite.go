@@ -66,11 +66,14 @@ DELETE FROM popularity;
 INSERT INTO popularity (item_id, count) SELECT item_id, COUNT(*) FROM item_users GROUP BY item_id;
 PRAGMA user_version = 1;`
 
-// OpenSQLite opens (creating when needed) the database file at path and its schema.
-func OpenSQLite(ctx context.Context, path string) (*SQLiteStore, error) {
+// OpenDB opens (creating it and its folder when needed) the local SQLite file at path
+// with the settings every store in it shares: WAL, a 10 s busy timeout, NORMAL sync and
+// immediate write transactions. The interactions store and the availability list both
+// live in this file (INTERACTIONS_DB) and open it through here.
+func OpenDB(path string) (*sql.DB, error) {
 	if dir := filepath.Dir(path); dir != "." {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, fmt.Errorf("open interactions db %s: %w", path, err)
+			return nil, err
 		}
 	}
 	q := url.Values{}
@@ -78,7 +81,12 @@ func OpenSQLite(ctx context.Context, path string) (*SQLiteStore, error) {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	return sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+}
+
+// OpenSQLite opens (creating when needed) the database file at path and its schema.
+func OpenSQLite(ctx context.Context, path string) (*SQLiteStore, error) {
+	db, err := OpenDB(path)
 	if err != nil {
 		return nil, fmt.Errorf("open interactions db %s: %w", path, err)
 	}
