@@ -143,7 +143,7 @@ def _tune_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--version", default=None, help="version name (default: UTC time YYYYMMDDTHHMMSSZ)")
     p.add_argument("--models", type=lambda s: s.split(","), default=d.models,
                    help=f"model kinds to search, comma-separated: {', '.join(CANDIDATES)}")
-    p.add_argument("--trials", type=int, default=d.trials, help="trials per model kind (the first: its defaults)")
+    p.add_argument("--trials", type=int, default=d.trials, help="trials per model kind (the first: its defaults; ALS and BPR then a second fixed setting)")
     p.add_argument("--time-budget", type=float, default=d.time_budget,
                    help="seconds; no trial starts after that (trials run round-robin over the kinds)")
     p.add_argument("--max-epochs", type=int, default=d.max_epochs, help="epochs of an NCF trial at most")
@@ -214,7 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     _ncf_flags(p)
     p.set_defaults(func=cmd_train_ncf)
 
-    p = sub.add_parser("tune", help="search NCF and ALS settings on validation, export the winner",
+    p = sub.add_parser("tune", help="search NCF, ALS and BPR settings on validation, export the winner",
                        formatter_class=fmt)
     _tune_flags(p)
     p.set_defaults(func=cmd_tune)

@@ -6,13 +6,13 @@ Datasets: MovieLens 100K (``<data>/ml-100k/u.data``, skipped when absent) and th
 synthetic generator at two sizes. On each, one leave-one-out split (latest interaction ->
 test, second latest -> validation) and one set of sampled negatives is shared by every
 model. Models: this package's ``neumf``, ``gmf`` (plain matrix factorisation, logistic
-loss) and ``als`` (:mod:`..ncf.als`), the peers ``implicit`` ALS and BPR (PyPI
-``implicit``, installed apart from the pinned venv: ``python -m pip install --target
-~/.cache/mlbundle/bench-extra implicit``) and popularity (nothing to tune: 1 trial). Each
-tunable model gets ``--trials`` trials of :func:`..ncf.tune.search` (its defaults, then
-random draws), run round-robin; every model's best trial **on validation** is then scored
+loss), ``als`` (:mod:`..ncf.als`) and ``bpr`` (:mod:`..ncf.bpr`), the peers ``implicit``
+ALS and BPR (PyPI ``implicit``, installed apart from the pinned venv: ``python -m pip
+install --target ~/.cache/mlbundle/bench-extra implicit``) and popularity (nothing to tune: 1 trial). Each
+tunable model gets ``--trials`` trials of :func:`..ncf.tune.search` (its fixed first
+settings, then random draws), run round-robin; every model's best trial **on validation** is then scored
 once on test. ``tune``'s pick is the best of this package's models on validation: what
-``python -m mlbundle_training.cli tune --models neumf,gmf,als`` would export. Raw records
+``python -m mlbundle_training.cli tune --models neumf,gmf,als,bpr`` would export. Raw records
 (one JSON line per trial) go to ``--out``.
 """
 
@@ -36,7 +36,7 @@ from ..ncf.evaluate import Evaluation, Popularity, evaluate
 from ..ncf.tune import Trial, TuneConfig, build_evaluation, search
 from .ncf import bench_extra_dir
 
-OURS = ("neumf", "gmf", "als")
+OURS = ("neumf", "gmf", "als", "bpr")
 
 
 def _pick(rng: np.random.Generator, values: list[Any]) -> Any:
@@ -70,15 +70,15 @@ def implicit_candidates() -> dict[str, Any]:
             return Trial(name, settings, val, scorer, [], 0, time.perf_counter() - t0)
         return fit
 
-    def als_space(rng: np.random.Generator, first: bool) -> dict[str, Any]:
-        if first:
+    def als_space(rng: np.random.Generator, n: int) -> dict[str, Any]:
+        if n == 0:
             return {"factors": 64, "regularization": 0.05, "alpha": 1.0, "iterations": 15}
         return {"factors": _pick(rng, [16, 32, 64, 128]),
                 "regularization": _pick(rng, [0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]),
-                "alpha": _pick(rng, [0.5, 1.0, 2.0, 5.0, 10.0, 20.0]), "iterations": 15}
+                "alpha": _pick(rng, [0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 40.0]), "iterations": 15}
 
-    def bpr_space(rng: np.random.Generator, first: bool) -> dict[str, Any]:
-        if first:
+    def bpr_space(rng: np.random.Generator, n: int) -> dict[str, Any]:
+        if n == 0:
             return {"factors": 64, "learning_rate": 0.01, "regularization": 0.01, "iterations": 100}
         return {"factors": _pick(rng, [16, 32, 64, 128]),
                 "learning_rate": _pick(rng, [0.005, 0.01, 0.05, 0.1]),
@@ -94,7 +94,7 @@ def popularity_candidate() -> tuple[Any, Any]:
     def fit(settings: dict[str, Any], data: Interactions, ev: Evaluation, cfg: TuneConfig) -> Trial:
         model = Popularity(data.items[ev.split.train], data.num_items)
         return Trial("popularity", {}, evaluate(model, ev.validation, cfg.top_k), model, [], 0, 0.0)
-    return (lambda rng, first: {}), fit
+    return (lambda rng, n: {}), fit
 
 
 def datasets(args: argparse.Namespace) -> list[tuple[str, Interactions]]:
@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
                     default=[(1000, 2000, 40000), (4000, 10000, 160000)],
                     help="synthetic sizes, USERSxITEMSxCOUNT, comma-separated ('' for none)")
     ap.add_argument("--models", type=lambda s: s.split(","),
-                    default=["popularity", "neumf", "gmf", "als", "implicit-als", "implicit-bpr"])
+                    default=["popularity", "neumf", "gmf", "als", "bpr", "implicit-als", "implicit-bpr"])
     ap.add_argument("--trials", type=int, default=4, help="trials per tunable model")
     ap.add_argument("--time-budget", type=float, default=3600.0, help="seconds per dataset")
     ap.add_argument("--max-epochs", type=int, default=20, help="epochs of an NCF trial at most")

@@ -1,11 +1,13 @@
 """``tune``: random search over model kinds and their settings, chosen on validation only.
 
 Candidates (:data:`CANDIDATES`): ``neumf`` and ``gmf`` (NCF trained with sampled negatives;
-``gmf`` is a plain matrix factorisation under the logistic loss) and ``als`` (implicit ALS,
-:mod:`.als`). Every kind gets the same number of trials: they run in rounds of one trial
-per kind, and the time budget is checked before each round (a round already started
-finishes); each kind's first trial is its defaults, later ones are drawn
-from its search space with a seeded generator. A trial trains on the training part and
+``gmf`` is a plain matrix factorisation under the logistic loss), ``als`` (implicit ALS,
+:mod:`.als`) and ``bpr`` (matrix factorisation under the pairwise BPR loss, :mod:`.bpr`).
+Every kind gets the same number of trials: they run in rounds of one trial per kind, and
+the time budget is checked before each round (a round already started finishes); a kind's
+first trials are fixed settings (its defaults, then for ALS and BPR a second setting known
+to do well on sparse catalogues), later ones are drawn from its search space with a
+seeded generator. A trial trains on the training part and
 keeps its best epoch or iteration by the validation ``select_metric``; the trial with the
 best validation value wins, and only the winner is scored on test. Every trial is one
 JSON line (settings, validation metrics, epoch history, seconds) in ``trials_file``; a
@@ -29,6 +31,7 @@ from ..data.interactions import Interactions
 from ..data.splits import make_split
 from ..errors import TrainingError
 from .als import ALSConfig, train_als
+from .bpr import BPRConfig, train_bpr
 from .evaluate import Evaluation, evaluate, prefixed
 from .train import NCFConfig, _check_negatives_exist, train
 
@@ -41,7 +44,7 @@ class TuneConfig:
 
     output_dir: str = "models"
     version: str | None = None
-    models: list[str] = field(default_factory=lambda: ["neumf", "als"])
+    models: list[str] = field(default_factory=lambda: ["neumf", "als", "bpr"])
     trials: int = 6
     time_budget: float = 3600.0
     max_epochs: int = 20
@@ -70,17 +73,19 @@ class Trial:
 
 
 Trainer = Callable[[dict[str, Any], Interactions, Evaluation, TuneConfig], Trial]
+# a search space: the settings of a kind's n-th trial (0-based), random draws from the rng
+Space = Callable[[np.random.Generator, int], dict[str, Any]]
 
 
 def _pick(rng: np.random.Generator, values: list[Any]) -> Any:
     return values[int(rng.integers(len(values)))]
 
 
-def ncf_space(variant: str) -> Callable[[np.random.Generator, bool], dict[str, Any]]:
+def ncf_space(variant: str) -> Space:
     """Settings of an NCF trial: the defaults first, then random draws."""
-    def draw(rng: np.random.Generator, first: bool) -> dict[str, Any]:
+    def draw(rng: np.random.Generator, n: int) -> dict[str, Any]:
         d = NCFConfig(variant=variant)
-        if first:
+        if n == 0:
             return {"factors": d.factors if variant == "neumf" else 32, "layers": d.layers,
                     "lr": d.lr, "batch_size": d.batch_size, "negatives": d.negatives}
         return {"factors": _pick(rng, [8, 16, 32, 64]),
@@ -90,14 +95,35 @@ def ncf_space(variant: str) -> Callable[[np.random.Generator, bool], dict[str, A
     return draw
 
 
-def als_space(rng: np.random.Generator, first: bool) -> dict[str, Any]:
-    """Settings of an ALS trial: the defaults first, then random draws."""
-    if first:
-        return {k: v for k, v in asdict(ALSConfig()).items() if k != "seed"}
-    return {"factors": _pick(rng, [16, 32, 64, 128]),
+# ALS's second trial: 64 factors, confidence 1 + 10 w (implicit ALS with 64 factors and
+# alpha 10 was the best peer on a sparse 17K-item catalogue, docs/recommender-quality.md)
+ALS_SECOND = {"factors": 64, "regularization": 0.1, "alpha": 10.0}
+
+
+def als_space(rng: np.random.Generator, n: int) -> dict[str, Any]:
+    """Settings of an ALS trial: the defaults, :data:`ALS_SECOND`, then random draws."""
+    d = {k: v for k, v in asdict(ALSConfig()).items() if k != "seed"}
+    if n == 0:
+        return d
+    if n == 1:
+        return {**d, **ALS_SECOND}
+    return {**d, "factors": _pick(rng, [32, 48, 64, 96, 128]),
             "regularization": _pick(rng, [0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]),
-            "alpha": _pick(rng, [0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0]), "iterations": 15, "cg_steps": 3,
-            "weighting": _pick(rng, ["binary", "log"])}
+            "alpha": _pick(rng, [0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 40.0]),
+            "weighting": _pick(rng, ["binary", "log", "weight"])}
+
+
+def bpr_space(rng: np.random.Generator, n: int) -> dict[str, Any]:
+    """Settings of a BPR trial: the defaults, a smaller model, then random draws."""
+    d = {k: v for k, v in asdict(BPRConfig()).items() if k != "seed"}
+    if n == 0:
+        return d
+    if n == 1:
+        return {**d, "factors": 32, "lr": 0.002, "batch_size": 256}
+    return {**d, "factors": _pick(rng, [32, 64, 128]),
+            "lr": _pick(rng, [0.001, 0.002, 0.005, 0.01, 0.02]),
+            "regularization": _pick(rng, [0.0, 0.0001, 0.001, 0.01, 0.1]),
+            "batch_size": _pick(rng, [256, 1024, 4096])}
 
 
 def train_ncf_trial(variant: str) -> Trainer:
@@ -123,10 +149,19 @@ def train_als_trial(settings: dict[str, Any], data: Interactions, ev: Evaluation
                  r.history, r.best_iteration, r.seconds)
 
 
-CANDIDATES: dict[str, tuple[Callable[[np.random.Generator, bool], dict[str, Any]], Trainer]] = {
+def train_bpr_trial(settings: dict[str, Any], data: Interactions, ev: Evaluation,
+                    cfg: TuneConfig) -> Trial:
+    """A BPR trial (bounded by its own ``epochs`` and ``patience``; ``max_epochs`` is NCF's)."""
+    r = train_bpr(BPRConfig(seed=cfg.seed, **settings), data, ev, cfg.select_metric, cfg.top_k)
+    return Trial("bpr", {**settings, "epochs": r.best_epoch}, r.validation, r.model,
+                 r.history, r.best_epoch, r.seconds)
+
+
+CANDIDATES: dict[str, tuple[Space, Trainer]] = {
     "neumf": (ncf_space("neumf"), train_ncf_trial("neumf")),
     "gmf": (ncf_space("gmf"), train_ncf_trial("gmf")),
     "als": (als_space, train_als_trial),
+    "bpr": (bpr_space, train_bpr_trial),
 }
 
 
@@ -142,7 +177,7 @@ class TuneResult:
 
 
 def search(cfg: TuneConfig, data: Interactions, evaluation: Evaluation | None = None,
-           candidates: dict[str, tuple[Any, Trainer]] | None = None) -> tuple[list[Trial], list[dict[str, Any]]]:
+           candidates: dict[str, tuple[Space, Trainer]] | None = None) -> tuple[list[Trial], list[dict[str, Any]]]:
     """Run the trials (round-robin over ``cfg.models``); returns them and their records."""
     pool = {**CANDIDATES, **(candidates or {})}
     unknown = [m for m in cfg.models if m not in pool]
@@ -169,7 +204,7 @@ def search(cfg: TuneConfig, data: Interactions, evaluation: Evaluation | None = 
             break
         for model_kind in cfg.models:
             space, fit = pool[model_kind]
-            settings = space(rngs[model_kind], n == 0)
+            settings = space(rngs[model_kind], n)
             trial = fit(settings, data, ev, cfg)
             trials.append(trial)
             rec = {"trial": len(trials), "model": model_kind, "settings": trial.settings,
