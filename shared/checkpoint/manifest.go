@@ -124,6 +124,20 @@ type NCFSection struct {
 	// PytorchFile is the PyTorch state dict kept for resuming training; serving
 	// and reload never fetch it (TrainingFiles).
 	PytorchFile string `json:"pytorch_file,omitempty"`
+	// ItemText, when set, names the graphs that place a new item by its text.
+	ItemText *ItemTextSection `json:"item_text,omitempty"`
+}
+
+// ItemTextSection describes the graphs of an ncf checkpoint that place items by text
+// (docs/checkpoint.md, "item_text"): File maps tokens to an item embedding of
+// EmbeddingDim values, ScoreFile scores item embeddings for one user.
+type ItemTextSection struct {
+	File         string    `json:"file"`
+	ScoreFile    string    `json:"score_file"`
+	Encoder      string    `json:"encoder"`
+	EmbeddingDim int       `json:"embedding_dim"`
+	MaxLength    int       `json:"max_length"`
+	Tokenizer    Tokenizer `json:"tokenizer"`
 }
 
 // ClassifierSection is the classifier part of a manifest.
@@ -148,7 +162,7 @@ type Label struct {
 	Parent *string `json:"parent"`
 }
 
-// Tokenizer holds the WordPiece settings of a classifier.
+// Tokenizer holds the WordPiece settings of a classifier or of an ncf item_text section.
 type Tokenizer struct {
 	Type         string `json:"type"`
 	VocabFile    string `json:"vocab_file"`

@@ -187,6 +187,33 @@ func (m *Manifest) validateNCF(p *problems) {
 			p.add("ncf.item_vector_dim is %d with an item_vectors_file, want > 0", n.ItemVectorDim)
 		}
 	}
+	if t := n.ItemText; t != nil {
+		m.needFile(p, "ncf.item_text.file", t.File)
+		m.needFile(p, "ncf.item_text.score_file", t.ScoreFile)
+		for _, f := range []string{t.File, t.ScoreFile} {
+			if _, ok := m.ONNX[f]; !ok {
+				p.add("ncf.item_text: onnx lacks %q", f)
+			}
+		}
+		if t.EmbeddingDim <= 0 {
+			p.add("ncf.item_text.embedding_dim is %d, want > 0", t.EmbeddingDim)
+		}
+		if t.MaxLength < 2 || t.MaxLength > 512 {
+			p.add("ncf.item_text.max_length is %d, want 2..512", t.MaxLength)
+		}
+		m.validateTokenizer(p, "ncf.item_text.tokenizer", t.Tokenizer)
+	}
+}
+
+// validateTokenizer checks the tokenizer settings of a section named field.
+func (m *Manifest) validateTokenizer(p *problems, field string, t Tokenizer) {
+	if t.Type != "wordpiece" {
+		p.add("%s.type %q is not wordpiece", field, t.Type)
+	}
+	m.needFile(p, field+".vocab_file", t.VocabFile)
+	if t.CasesFile != "" {
+		m.needFile(p, field+".cases_file", t.CasesFile)
+	}
 }
 
 func (m *Manifest) validateClassifier(p *problems) {
@@ -220,13 +247,7 @@ func (m *Manifest) validateClassifier(p *problems) {
 	if c.Int8File != "" {
 		m.needFile(p, "classifier.int8_file", c.Int8File)
 	}
-	if c.Tokenizer.Type != "wordpiece" {
-		p.add("classifier.tokenizer.type %q is not wordpiece", c.Tokenizer.Type)
-	}
-	m.needFile(p, "classifier.tokenizer.vocab_file", c.Tokenizer.VocabFile)
-	if c.Tokenizer.CasesFile != "" {
-		m.needFile(p, "classifier.tokenizer.cases_file", c.Tokenizer.CasesFile)
-	}
+	m.validateTokenizer(p, "classifier.tokenizer", c.Tokenizer)
 	if c.PytorchFile != "" {
 		m.needFile(p, "classifier.pytorch_file", c.PytorchFile)
 	}

@@ -123,19 +123,7 @@ func Load(ctx context.Context, m *checkpoint.Manifest, dir string, opts Options)
 
 // TokenizerConfig maps a manifest's classifier section to tokenizer settings.
 func TokenizerConfig(c *checkpoint.ClassifierSection) tokenizer.Config {
-	ts := c.Tokenizer
-	chinese := ts.TokenizeChineseChars == nil || *ts.TokenizeChineseChars
-	return tokenizer.Config{
-		Lowercase:            ts.Lowercase,
-		StripAccents:         ts.StripAccents,
-		TokenizeChineseChars: chinese,
-		UnkToken:             ts.UnkToken,
-		CLSToken:             ts.ClsToken,
-		SEPToken:             ts.SepToken,
-		PadToken:             ts.PadToken,
-		MaxInputCharsPerWord: ts.MaxInputCharsPerWord,
-		MaxLength:            c.MaxLength,
-	}
+	return tokenizer.FromManifest(c.Tokenizer, c.MaxLength)
 }
 
 // newModel wires a model and runs one text through it, so that a graph whose

@@ -10,9 +10,10 @@ import (
 )
 
 // Kind is the ncf model kind of docs/checkpoint.md, defined once: serving loads
-// it with Load (id maps, popular list, item vectors and both graphs, each checked
+// it with Load (id maps, popular list, item vectors and every graph, each checked
 // against its contract), fetches every file but the training ones, and a version
-// proves itself by loading exactly so and reproducing parity.json on both graphs.
+// proves itself by loading exactly so and reproducing parity.json on every graph
+// (with an item_text section also on its two graphs).
 func Kind(opts onnx.Options) modelstore.Kind[*Model] {
 	return modelstore.Kind[*Model]{
 		Name:  checkpoint.NCF,
@@ -34,7 +35,11 @@ func verify(ctx context.Context, man *checkpoint.Manifest, dir string, opts onnx
 		return fmt.Errorf("%w: %w", checkpoint.ErrUnloadable, err)
 	}
 	defer m.Close()
-	if err := p.Covers(checkpoint.ModelFile, checkpoint.ScoreAllFile); err != nil {
+	files := []string{checkpoint.ModelFile, checkpoint.ScoreAllFile}
+	if t := man.NCF.ItemText; t != nil {
+		files = append(files, t.File, t.ScoreFile)
+	}
+	if err := p.Covers(files...); err != nil {
 		return err
 	}
 	return checkpoint.RunParity(ctx, m, p)

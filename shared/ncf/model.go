@@ -32,6 +32,7 @@ type Model struct {
 	dim      int
 	predict  *onnx.Session
 	scoreAll *onnx.Session
+	text     *itemText // nil when the checkpoint cannot place items by text
 }
 
 // Version is the checkpoint version.
@@ -131,6 +132,10 @@ func Load(ctx context.Context, man *checkpoint.Manifest, dir string, opts onnx.O
 	if err := m.openSessions(man, dir, opts); err != nil {
 		return nil, fmt.Errorf("load ncf %s: %w", dir, err)
 	}
+	if m.text, err = openItemText(man, dir, opts); err != nil {
+		_ = m.Close()
+		return nil, fmt.Errorf("load ncf %s: %w", dir, err)
+	}
 	// score one user now, so that a graph whose logits do not cover every item
 	// fails at load rather than on a request
 	if _, err := m.ScoreAll(ctx, 0); err != nil {
@@ -196,9 +201,9 @@ func specs(ts []checkpoint.TensorSpec) []onnx.IOInfo {
 	return out
 }
 
-// Close releases both ONNX sessions.
+// Close releases the ONNX sessions.
 func (m *Model) Close() error {
-	return errors.Join(m.predict.Close(), m.scoreAll.Close())
+	return errors.Join(m.predict.Close(), m.scoreAll.Close(), m.text.close())
 }
 
 // Loader binds opts to Load; the result is a modelstore.LoadFunc[*Model].

@@ -76,6 +76,10 @@ func (m *Model) Run(ctx context.Context, file string, inputs []checkpoint.Tensor
 		s = m.predict
 	case checkpoint.ScoreAllFile:
 		s = m.scoreAll
+	case m.textFile(0):
+		s = m.text.place
+	case m.textFile(1):
+		s = m.text.score
 	default:
 		return nil, fmt.Errorf("ncf checkpoint has no ONNX file %q", file)
 	}
@@ -83,4 +87,13 @@ func (m *Model) Run(ctx context.Context, file string, inputs []checkpoint.Tensor
 		return nil, err
 	}
 	return checkpoint.RunAs(s.Run, inputs, outputs)
+}
+
+// textFile is the name of the item_text graph i (0 place, 1 score); without them a
+// name no file has.
+func (m *Model) textFile(i int) string {
+	if m.text == nil {
+		return "\x00none"
+	}
+	return m.text.files[i]
 }

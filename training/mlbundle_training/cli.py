@@ -58,6 +58,11 @@ def _ncf_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bar")
     p.add_argument("--log-every", type=int, default=d.log_every,
                    help="log the training loss (info, one JSON record) every N batches; 0: never")
+    p.add_argument("--item-text-encoder", default=d.item_text_encoder, choices=("none", "tiny", "minilm"),
+                   help="add the graphs that place new items by their text (item_text.onnx, "
+                        "score_items.onnx) with this encoder; none: leave them out")
+    p.add_argument("--item-text-max-length", type=int, default=d.item_text_max_length,
+                   help="tokens of an item text the encoder reads (with [CLS] and [SEP])")
     _synthetic_flags(p)
 
 
@@ -113,8 +118,11 @@ def cmd_train_ncf(ns: argparse.Namespace) -> str:
     cfg = NCFConfig(**{f.name: getattr(ns, f.name) for f in fields(NCFConfig) if hasattr(ns, f.name)})
     if cfg.version is not None:
         validate_version(cfg.version)
+    from .itemtext.place import placer_for
+
     check_writable(cfg.output_dir)
-    d = run(cfg, DataSource.from_args(ns).load())
+    place = placer_for(cfg.item_text_encoder, cfg.item_text_max_length, cfg.seed)
+    d = run(cfg, DataSource.from_args(ns).load(), place)
     return "" if d is None else str(d)  # None: a torchrun rank other than 0
 
 

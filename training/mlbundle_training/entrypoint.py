@@ -119,13 +119,14 @@ def run_ncf(cfg: JobConfig, stage: Path) -> Path | None:
     on a torchrun rank other than 0)."""
     from .data.sources import load_interactions
     from .data.synthetic import create_synthetic_interactions
+    from .itemtext.place import placer_for
     from .ncf.train import NCFConfig, run
 
     ncfg = NCFConfig(**{**cfg.ncf, "output_dir": str(stage), "progress": False})
     src = fetch(cfg.ncf_data, stage / "input")
     data = (create_synthetic_interactions(ncfg.seed) if src == "synthetic"
             else load_interactions(src))
-    return run(ncfg, data)
+    return run(ncfg, data, placer_for(ncfg.item_text_encoder, ncfg.item_text_max_length, ncfg.seed))
 
 
 def run_classifier(cfg: JobConfig, stage: Path) -> Path:

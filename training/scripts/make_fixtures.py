@@ -4,6 +4,8 @@ Usage: python training/scripts/make_fixtures.py --out testdata/checkpoints
 
 - ncf/tiny-v1: NeuMF trained a few epochs on synthetic data (200 users x 150 items), with
   a fixed creation time and revision so that a rebuild gives the same bytes;
+- ncf/text-v1: the same model, data and run, plus the graphs that place new items by
+  text (item_text.onnx on the tiny encoder, score_items.onnx, vocab.txt);
 - classifier fixtures come from mlbundle_training.classifier.fixtures.make_fixtures when that
   stage is available (otherwise they are skipped with a message).
 
@@ -25,14 +27,16 @@ import torch  # noqa: E402
 from mlbundle_training.ncf.export import export_checkpoint  # noqa: E402
 from mlbundle_training.data.synthetic import create_synthetic_interactions  # noqa: E402
 from mlbundle_training.ncf.train import NCFConfig, train  # noqa: E402
+from mlbundle_training.itemtext.place import placer_for  # noqa: E402
 
 CREATED_AT = "2026-01-01T00:00:00Z"
 REVISION = "fixture"
 
 
-def make_ncf(out: Path) -> Path:
-    """ncf/tiny-v1: NeuMF, 200 users x 150 items, 8 epochs, seed 0."""
-    target = out / "ncf" / "tiny-v1"
+def make_ncf(out: Path, version: str = "tiny-v1", text: bool = False) -> Path:
+    """ncf/tiny-v1: NeuMF, 200 users x 150 items, 8 epochs, seed 0 (``text``: ncf/text-v1,
+    with the item-text graphs on the tiny encoder)."""
+    target = out / "ncf" / version
     if target.exists():
         shutil.rmtree(target)
     torch.set_num_threads(1)
@@ -42,20 +46,26 @@ def make_ncf(out: Path) -> Path:
     result = train(cfg, data)
     metrics = {k: round(v, 6) for k, v in result.metrics.items()}
     summary = {**data.summary(), "evaluation": result.evaluation.describe(cfg.top_k)}
-    return export_checkpoint(result.model, data, out, "tiny-v1", cfg.hyperparameters(), metrics,
-                             summary, created_at=CREATED_AT, revision=REVISION)
+    placer = None
+    if text:
+        placer = placer_for("tiny", 32, cfg.seed)(result.model, data)
+        metrics["item_text_validation_cosine"] = round(placer.validation_cosine, 6)
+    return export_checkpoint(result.model, data, out, version, cfg.hyperparameters(), metrics,
+                             summary, created_at=CREATED_AT, revision=REVISION, placer=placer)
 
 
 def main() -> int:
     """Build every fixture; returns the exit status."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="testdata/checkpoints", help="fixture root")
-    ap.add_argument("--only", choices=("ncf", "classifier"), help="build only one kind")
+    ap.add_argument("--only", choices=("ncf", "ncf-text", "classifier"), help="build only one fixture set")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     out = Path(args.out)
     if args.only in (None, "ncf"):
         print(make_ncf(out))
+    if args.only in (None, "ncf-text"):
+        print(make_ncf(out, "text-v1", text=True))
     if args.only in (None, "classifier"):
         try:
             from mlbundle_training.classifier.fixtures import make_fixtures

@@ -123,9 +123,29 @@ def _ncf(d: Path, m: dict[str, Any]) -> dict[str, Any]:
                                 f"({s['num_items']} items x {dim} float32)")
         if not np.all(np.isfinite(np.fromfile(path, dtype="<f4"))):
             raise TrainingError(f"{path}: a value is not finite")
-    return {"model.onnx": _io([("user", "int64", ["batch"]), ("item", "int64", ["batch"])],
-                              [("logit", "float32", ["batch"])]),
-            "score_all.onnx": _io([("user", "int64", [1])], [("logits", "float32", [s["num_items"]])])}
+    graphs = {"model.onnx": _io([("user", "int64", ["batch"]), ("item", "int64", ["batch"])],
+                                [("logit", "float32", ["batch"])]),
+              "score_all.onnx": _io([("user", "int64", [1])], [("logits", "float32", [s["num_items"]])])}
+    t = s.get("item_text")
+    if t:
+        _special_tokens(d, t["tokenizer"])
+        dim = t["embedding_dim"]
+        graphs[t["file"]] = _io([(k, "int64", ["batch", "sequence"]) for k in _TEXT_INPUTS],
+                                [("item_embedding", "float32", ["batch", dim])])
+        graphs[t["score_file"]] = _io([("user", "int64", [1]), ("item_embedding", "float32", ["items", dim])],
+                                      [("logits", "float32", ["items"])])
+    return graphs
+
+
+_TEXT_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+def _special_tokens(d: Path, tok: dict[str, Any]) -> None:
+    """The vocabulary must hold every special token of the tokenizer settings."""
+    vocab = set((d / tok["vocab_file"]).read_text(encoding="utf-8").splitlines())
+    for key in ("unk_token", "cls_token", "sep_token", "pad_token"):
+        if tok[key] not in vocab:
+            raise TrainingError(f"{d / tok['vocab_file']} lacks the {key} {tok[key]!r}")
 
 
 def _classifier(d: Path, m: dict[str, Any], parity: dict[str, Any]) -> dict[str, Any]:
@@ -138,15 +158,10 @@ def _classifier(d: Path, m: dict[str, Any], parity: dict[str, Any]) -> dict[str,
     codes = [lab["code"] for lab in c["labels"]]
     if len(set(codes)) != n:
         raise TrainingError(f"{d}: classifier label codes repeat")
-    tok = c["tokenizer"]
-    vocab = set((d / tok["vocab_file"]).read_text(encoding="utf-8").splitlines())
-    for key in ("unk_token", "cls_token", "sep_token", "pad_token"):
-        if tok[key] not in vocab:
-            raise TrainingError(f"{d / tok['vocab_file']} lacks the {key} {tok[key]!r}")
+    _special_tokens(d, c["tokenizer"])
     if not parity.get("texts"):
         raise TrainingError(f"{d}/parity.json has no texts: the tokenizer and the graph are unproven end to end")
-    names = ("input_ids", "attention_mask", "token_type_ids")
-    io = _io([(k, "int64", ["batch", "sequence"]) for k in names], [("logits", "float32", ["batch", n])])
+    io = _io([(k, "int64", ["batch", "sequence"]) for k in _TEXT_INPUTS], [("logits", "float32", ["batch", n])])
     graphs = {"model.onnx": io}
     if c.get("int8_file"):
         graphs[c["int8_file"]] = io

@@ -61,6 +61,8 @@ class Interactions:
     duplicates: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
     item_categories: dict[str, str] = field(default_factory=dict)
+    # item id -> title and description (data/item_texts.py); placing items by text needs it
+    item_texts: dict[str, str] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return int(self.users.shape[0])
@@ -85,7 +87,7 @@ class Interactions:
         """The same id maps with only the given rows (a split)."""
         return Interactions(self.users[rows], self.items[rows], self.timestamps[rows],
                             self.weights[rows], self.user_ids, self.item_ids, self.source,
-                            item_categories=self.item_categories)
+                            item_categories=self.item_categories, item_texts=self.item_texts)
 
     def summary(self) -> dict[str, Any]:
         """Counts for logs and manifests."""
@@ -317,7 +319,11 @@ def load_movielens(path: str | os.PathLike) -> Interactions:
             recs.append((f"line {n}", {"user_id": parts[0], "item_id": parts[1],
                                        "timestamp": int(parts[3]), "weight": int(parts[2]),
                                        "event": "rating"}))
-    return from_records(recs, str(p))
+    inter = from_records(recs, str(p))
+    from .item_texts import movielens_item_texts  # u.item beside u.data, when present
+
+    inter.item_texts = movielens_item_texts(p.with_name("u.item"))
+    return inter
 
 
 def to_records(inter: Interactions, rows: np.ndarray | None = None) -> Iterator[dict[str, Any]]:

@@ -110,6 +110,9 @@ def create_synthetic_interactions(seed: int = 0, users: int = 200, items: int = 
                          [f"u{n}" for n in range(spec.users)], [f"i{n}" for n in range(spec.items)],
                          source=f"synthetic(seed={spec.seed})")
     inter.extra = {"item_group": item_group, "user_group": primary, "spec": spec}
+    from .item_texts import synthetic_item_texts
+
+    inter.item_texts = synthetic_item_texts(inter.item_ids, item_group, spec.seed)
     return inter
 
 

@@ -23,6 +23,8 @@ import torch
 from ..contract import checkpoint as ckpt
 from ..errors import TrainingError
 from ..data.interactions import Interactions
+from typing import Protocol
+
 from .model import NCF, NCFShape, ScoreAll
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,13 @@ TOLERANCE = 1e-4
 # core's L2 through the tower on 1 MiB and 2 MiB L2 alike (measured: docs/numerics.md).
 TILE_BYTES = 256 * 1024
 MIN_TILE_ITEMS = 256
+
+
+class ItemGraphs(Protocol):
+    """Extra graphs of an ncf checkpoint (mlbundle_training.itemtext's Placer): ``write``
+    puts them into the directory and returns the manifest section and their parity checks."""
+
+    def write(self, model: NCF, d: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]: ...
 
 
 def tile_items(width: int) -> int:
@@ -171,8 +180,10 @@ def _run(sess_path: Path, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
     return sess.run(None, feeds)
 
 
-def write_files(model: NCF, data: Interactions, d: Path, extra: dict[str, Any]) -> dict[str, Any]:
-    """Write every file but the manifest into ``d``; return the manifest's ONNX section."""
+def write_files(model: NCF, data: Interactions, d: Path, extra: dict[str, Any],
+                placer: ItemGraphs | None = None) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """Write every file but the manifest into ``d``; return the manifest's ONNX section
+    and, with a ``placer``, its ``item_text`` section (graphs of :mod:`.itemtext`)."""
     model = model.cpu().float().eval()
     s = model.shape
     u0 = torch.zeros(2, dtype=torch.long)
@@ -200,11 +211,17 @@ def write_files(model: NCF, data: Interactions, d: Path, extra: dict[str, Any]) 
                                 TOLERANCE)]
     checks += [ckpt.parity_check("score_all.onnx", {"user": np.array([u], np.int64)},
                                  {"logits": all_logits[u]}, TOLERANCE) for u in probe]
+    graphs = ["model.onnx", "score_all.onnx"]
+    section = None
+    if placer is not None:
+        section, more = placer.write(model, d)
+        checks += more
+        graphs += [section["file"], section["score_file"]]
     for c in checks:
         ckpt.verify_parity_onnx(d, c)
     _check_score_all(d, probe, s.num_items)
     ckpt.write_parity(d, checks)
-    return {name: ckpt.describe_onnx(d / name) for name in ("model.onnx", "score_all.onnx")}
+    return {name: ckpt.describe_onnx(d / name) for name in graphs}, section
 
 
 def _check_score_all(d: Path, users: list[int], num_items: int, chunk: int = 1 << 20) -> None:
@@ -226,18 +243,21 @@ def export_checkpoint(model: NCF, data: Interactions, root: str | Path, version:
                       hyperparameters: dict[str, Any], metrics: dict[str, float],
                       data_summary: dict[str, Any] | None = None, created_at: str | None = None,
                       revision: str | None = None,
-                      history: list[dict[str, Any]] | None = None) -> Path:
+                      history: list[dict[str, Any]] | None = None,
+                      placer: ItemGraphs | None = None) -> Path:
     """Write ``<root>/ncf/<version>/`` and its manifest (last); return the directory.
 
     ``created_at``/``revision`` override the clock and git (reproducible fixtures);
-    ``history`` (one record per epoch or iteration) is kept in model.pt for plots.
+    ``history`` (one record per epoch or iteration) is kept in model.pt for plots;
+    ``placer`` (mlbundle_training.itemtext) adds the graphs that place items by text.
     """
     version = ckpt.validate_version(version or ckpt.default_version())
     d = ckpt.prepare_version_dir(root, "ncf", version)
     s: NCFShape = model.shape
     try:
-        onnx_io = write_files(model, data, d, {"hyperparameters": hyperparameters,
-                                               "metrics": metrics, "history": history or []})
+        onnx_io, item_text = write_files(model, data, d, {"hyperparameters": hyperparameters,
+                                                          "metrics": metrics, "history": history or []},
+                                         placer)
         section = {"variant": s.variant, "num_users": s.num_users, "num_items": s.num_items,
                    "user_ids_file": "users.json", "item_ids_file": "items.json",
                    "popular_file": "popular.json", "item_vectors_file": "item_vectors.f32",
@@ -245,6 +265,8 @@ def export_checkpoint(model: NCF, data: Interactions, root: str | Path, version:
                    "pytorch_file": "model.pt"}
         if data.item_categories:
             section["item_categories_file"] = "item_categories.json"
+        if item_text is not None:
+            section["item_text"] = item_text
         ckpt.write_manifest(d, "ncf", version, onnx_io, hyperparameters,
                             data_summary or data.summary(), metrics, section,
                             created_at=created_at, revision=revision)

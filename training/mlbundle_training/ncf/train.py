@@ -65,11 +65,14 @@ class NCFConfig:
     progress: bool = True
     log_every: int = 10
     packed_step: bool = True
+    item_text_encoder: str = "none"
+    item_text_max_length: int = 64
 
     def hyperparameters(self) -> dict[str, Any]:
         """The knobs that shape the model and training, for manifests."""
         keep = ("variant", "epochs", "batch_size", "lr", "factors", "layers", "negatives",
-                "seed", "split", "eval_negatives", "top_k", "select_metric", "embedding_adam", "patience")
+                "seed", "split", "eval_negatives", "top_k", "select_metric", "embedding_adam", "patience",
+                "item_text_encoder", "item_text_max_length")
         return {k: v for k, v in asdict(self).items() if k in keep}
 
 
@@ -156,6 +159,9 @@ def check_config(cfg: NCFConfig) -> None:
             or cfg.patience < 0):
         raise TrainingError("epochs, batch-size and negatives must be >= 1, lr > 0, log-every and "
                             "patience >= 0")
+    if cfg.item_text_encoder not in ("none", "tiny", "minilm") or not 2 <= cfg.item_text_max_length <= 512:
+        raise TrainingError(f"item-text-encoder {cfg.item_text_encoder!r}: want none, tiny or minilm; "
+                            "item-text-max-length in 2..512")
     if cfg.embedding_adam not in EMBEDDING_ADAM:
         raise TrainingError(f"embedding-adam {cfg.embedding_adam!r}: want one of {', '.join(EMBEDDING_ADAM)}")
     allowed = [m.format(k=cfg.top_k) for m in SELECT_METRICS]
@@ -236,16 +242,26 @@ def train(cfg: NCFConfig, data: Interactions, evaluation: Evaluation | None = No
                      float(np.median(rates)) if rates else 0.0, evaluation)
 
 
-def run(cfg: NCFConfig, data: Interactions) -> Path | None:
+def run(cfg: NCFConfig, data: Interactions, place: Any = None) -> Path | None:
     """Train, then export the best epoch under ``cfg.output_dir``; returns the version
-    directory, or None on a torchrun rank other than 0 (rank 0 exports)."""
+    directory, or None on a torchrun rank other than 0 (rank 0 exports). ``place``
+    (``mlbundle_training.itemtext.place.placer_for``) fits the graphs that place items by
+    text on the trained model; it is required when ``cfg.item_text_encoder`` is not none."""
     from .export import export_checkpoint
 
+    if (place is None) != (cfg.item_text_encoder == "none"):
+        raise TrainingError(f"item-text-encoder {cfg.item_text_encoder} needs a placing function, "
+                            "and only it")
     result = train(cfg, data)
     if not result.metrics:
         return None
     extra = {"best_epoch": result.best_epoch, "samples_per_s": round(result.samples_per_second, 1)}
     summary = {**data.summary(), "evaluation": result.evaluation.describe(cfg.top_k)}
+    metrics, placer = dict(result.metrics), None
+    if place is not None:
+        placer = place(result.model, data)
+        extra["item_text_alpha"] = placer.alpha
+        metrics["item_text_validation_cosine"] = placer.validation_cosine
     return export_checkpoint(result.model, data, cfg.output_dir, cfg.version,
-                             {**cfg.hyperparameters(), **extra}, result.metrics, summary,
-                             history=result.history)
+                             {**cfg.hyperparameters(), **extra}, metrics, summary,
+                             history=result.history, placer=placer)
