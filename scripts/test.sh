@@ -26,6 +26,9 @@ for part in "${parts[@]}"; do
     python)
       echo "== python tests"
       (cd training && PYTHONPATH="$root/training" HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
+        "$venv/bin/python" -m pytest -q -p no:cacheprovider tests) || status=1
+      echo "== python tests of the benchmark code (bench/mlbench)"
+      (cd bench && PYTHONPATH="$root/training:$root/bench" HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
         "$venv/bin/python" -m pytest -q -p no:cacheprovider tests) || status=1 ;;
     go)
       echo "== go tests"
