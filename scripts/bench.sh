@@ -20,7 +20,8 @@
 #   scripts/bench.sh gpu          training/bench/gpu_*.py on a CUDA machine
 #   scripts/bench.sh cls-budget [CONFIGS]
 #                                 the classifier budget table (bench/mlbench/cls_budget.py):
-#                                   train-classifier per configuration (default budget,freeze4)
+#                                   train-classifier per configuration (default budget,freeze4;
+#                                   hf-trainer: the Hugging Face Trainer peer, same CPU budget)
 #                                   on the Reuters training part, CPU seconds, test F1 fp32/int8,
 #                                   the TF-IDF peer -> docs/classifier-budget/
 #
@@ -84,10 +85,17 @@ run_python() {
 # peers and plotting outside the pinned venv (benchmarks skip a peer that is absent)
 extras() {
   local extra=${MLBUNDLE_CACHE:-$HOME/.cache/mlbundle}/bench-extra
-  [ -d "$extra/implicit" ] && [ -d "$extra/matplotlib" ] && return 0
-  echo "== installing benchmark peers into $extra (implicit, matplotlib)"
-  "$venv/bin/python" -m pip install -q --target "$extra" implicit matplotlib ||
-    echo "peers not installed: the benchmarks that need them will skip" >&2
+  if [ ! -d "$extra/implicit" ] || [ ! -d "$extra/matplotlib" ]; then
+    echo "== installing benchmark peers into $extra (implicit, matplotlib)"
+    "$venv/bin/python" -m pip install -q --target "$extra" implicit matplotlib ||
+      echo "peers not installed: the benchmarks that need them will skip" >&2
+  fi
+  # the Hugging Face Trainer peer needs accelerate (+ psutil); --no-deps keeps the venv's torch
+  if [ ! -d "$extra/accelerate" ] || [ ! -d "$extra/psutil" ]; then
+    echo "== installing the Trainer's accelerate and psutil into $extra"
+    "$venv/bin/python" -m pip install -q --no-deps --target "$extra" accelerate psutil ||
+      echo "accelerate not installed: the Trainer peer will fail" >&2
+  fi
 }
 
 models() {

@@ -48,6 +48,8 @@ CONFIGS = {
                  "--threshold-shrink", "0"],
     "plan": ["--recipe", "plan"],
 }
+# peers trained in the same command, on the same split (not train-classifier configurations)
+TRAINER_PEER = "hf-trainer"
 
 
 def _cpu_children() -> float:
@@ -72,6 +74,23 @@ def train_one(name: str, flags: list[str], data: Path, out: Path, limit: int, th
             validation = json.loads(line)["validation"]
     return Path(proc.stdout.strip().splitlines()[-1]), {"cpu_s": round(cpu, 1), "wall_s": round(wall, 1),
                                                         "command": " ".join(cmd[1:]), "validation": validation}
+
+
+def trainer_peer(data: Path, test: Path, tmp: Path, budget_s: float, threads: int) -> dict:
+    """The Hugging Face Trainer peer (mlbench.cls_trainer) as a child process, under the CPU budget."""
+    res = Path(tmp) / "hf-trainer.json"
+    cmd = [sys.executable, "-m", "mlbench.cls_trainer", "--data", str(data), "--test", str(test), "--out", str(res),
+           "--budget-cpu-s", str(budget_s), "--threads", str(threads)]
+    c0, w0 = _cpu_children(), time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{TRAINER_PEER}: mlbench.cls_trainer failed: {proc.stderr[-2000:]}")
+    rec = json.loads(res.read_text())
+    rec.update(wall_s=round(time.perf_counter() - w0, 1), cpu_child_s=round(_cpu_children() - c0, 1),
+               command=" ".join(cmd[1:]), name="Hugging Face Trainer, full fine-tune (peer)",
+               flags=[f"lr 5e-5, batch 16, max length 128, {rec['steps']} steps = {rec['epochs']} epochs "
+                      f"fitted to {budget_s:.0f} CPU-s, global threshold {rec['threshold']} (on validation)"])
+    return rec
 
 
 def score(d: Path, test: dict) -> tuple[dict, np.ndarray, np.ndarray]:
@@ -106,32 +125,54 @@ def per_label_plot(y: np.ndarray, pred: np.ndarray, support: np.ndarray, out: Pa
     return _save(fig, out, "per_label_f1.png")
 
 
+def read_rows(path: Path) -> list[dict]:
+    """The records of earlier runs (budget.jsonl), or none."""
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def merge(previous: list[dict], rows: list[dict]) -> list[dict]:
+    """This run's rows, after the earlier rows measured on the same split sizes that this run
+    did not redo (same name: this run's wins). Rows of other sizes are dropped."""
+    if not rows:
+        return previous
+    size = lambda r: (r.get("train_articles"), r.get("test_articles"))  # noqa: E731
+    names = {r["name"] for r in rows}
+    kept = [r for r in previous if r["name"] not in names and size(r) == size(rows[0])]
+    return kept + rows
+
+
 def table(rows: list[dict], note: str) -> str:
-    head = ("| configuration | train-classifier flags | CPU s | wall s | val micro-F1 | test micro-F1 fp32 | "
-            "test macro-F1 fp32 | test micro-F1 int8 | test macro-F1 int8 |\n|---|---|---|---|---|---|---|---|---|\n")
+    head = ("| configuration | settings (train-classifier flags) | CPU s | wall s | val micro-F1 | test micro-F1 fp32 | "
+            "test macro-F1 fp32 | test micro-F1 int8 | test macro-F1 int8 | measured (load average) |\n"
+            "|---|---|---|---|---|---|---|---|---|---|\n")
     lines = []
     for r in rows:
         t = r.get("test", {})
         f = lambda v, k: f"{t[v][k]:.3f}" if v in t else "-"  # noqa: E731
         lines.append(f"| {r['name']} | `{' '.join(r.get('flags', [])) or '(defaults)'}` | {r.get('cpu_s', '-')} | "
                      f"{r.get('wall_s', '-')} | {r.get('validation', {}).get('micro_f1', '-')} | {f('fp32', 'micro_f1')} | "
-                     f"{f('fp32', 'macro_f1')} | {f('int8', 'micro_f1')} | {f('int8', 'macro_f1')} |")
+                     f"{f('fp32', 'macro_f1')} | {f('int8', 'micro_f1')} | {f('int8', 'macro_f1')} | "
+                     f"{r.get('date', '-')} ({r.get('load_avg', '-')}) |")
     return f"{note}\n\n{head}" + "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="mlbench.cls_budget", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--configs", default="budget", help=f"comma-separated, from {', '.join(CONFIGS)}")
+    ap.add_argument("--configs", default="budget", help=f"comma-separated, from {', '.join([*CONFIGS, TRAINER_PEER])}")
     ap.add_argument("--out", default="docs/classifier-budget", help="where the table, records and plot go")
     ap.add_argument("--limit", type=int, default=0, help="first N training-part articles (0: all)")
     ap.add_argument("--test-limit", type=int, default=0, help="first N test-part articles (0: all)")
     ap.add_argument("--threads", type=int, default=2, help="torch threads of each training run")
     ap.add_argument("--no-peer", action="store_true", help="skip the TF-IDF peer")
+    ap.add_argument("--trainer-budget", type=float, default=1200.0,
+                    help=f"CPU seconds of the {TRAINER_PEER} peer (default: 20 CPU-minutes, the train-classifier budget)")
     a = ap.parse_args(argv)
-    unknown = [c for c in a.configs.split(",") if c not in CONFIGS]
+    unknown = [c for c in a.configs.split(",") if c not in CONFIGS and c != TRAINER_PEER]
     if unknown:
-        ap.error(f"--configs: unknown {', '.join(unknown)}")
+        ap.error(f"--configs: unknown {', '.join(unknown)} (want {', '.join([*CONFIGS, TRAINER_PEER])})")
     train, test = load_parts()
     if a.limit:
         train = {**train, "samples": train["samples"][:a.limit]}
@@ -143,7 +184,12 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "train.json"
         data.write_text(json.dumps(train))
+        (Path(tmp) / "test.json").write_text(json.dumps(test))
         for name in a.configs.split(","):
+            if name == TRAINER_PEER:
+                rows.append(trainer_peer(data, Path(tmp) / "test.json", Path(tmp), a.trainer_budget, a.threads))
+                print(json.dumps(rows[-1]), flush=True)
+                continue
             d, rec = train_one(name, CONFIGS[name], data, Path(tmp) / "models", 0, a.threads)
             rec["test"], y, pred = score(d, test)
             rec.update(name=name, flags=CONFIGS[name])
@@ -162,11 +208,16 @@ def main(argv: list[str] | None = None) -> int:
                      "cpu_s": round(time.process_time() - c0, 1), "validation": {"micro_f1": round(info["validation_micro_f1"], 4)},
                      "test": {"fp32": {k: round(m[k], 4) for k in ("micro_f1", "macro_f1", "label_coverage")}}})
         print(json.dumps(rows[-1]), flush=True)
+    sizes = {"train_articles": len(train["samples"]), "test_articles": len(test["samples"])}
+    for r in rows:
+        r.update(sizes, date=time.strftime("%Y-%m-%d", time.gmtime()), load_avg=round(os.getloadavg()[0], 1))
+    rows = merge(read_rows(out / "budget.jsonl"), rows)
     with (out / "budget.jsonl").open("w") as f:
         f.writelines(json.dumps(r) + "\n" for r in rows)
     note = (f"Reuters-21578 training part ({len(train['samples'])} articles{' (first N only)' if a.limit else ''}), "
             f"held-back test part ({len(test['samples'])} articles); {platform.machine()}, {os.cpu_count()} cores, "
-            f"{a.threads} torch threads; load average at the end {os.getloadavg()[0]:.1f}; data from {cache_root()}.")
+            f"{a.threads} torch threads; data from {cache_root()}. Rows of earlier runs on the same split sizes are kept "
+            f"(each with its date and the load average when it ended).")
     (out / "BUDGET.md").write_text(table(rows, note))
     print(out / "BUDGET.md")
     return 0
