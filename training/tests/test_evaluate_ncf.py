@@ -62,3 +62,18 @@ def test_eval_negatives_avoid_every_positive():
     assert set(ev.negatives[0].tolist()) <= {3, 4, 5} and set(ev.negatives[1].tolist()) <= {0, 1, 2, 4, 5}
     again = make_eval_set(np.array([0, 1]), np.array([2, 3]), all_u, all_i, 6, torch.device("cpu"), 20, seed=1)
     assert torch.equal(ev.negatives, again.negatives)
+
+
+@pytest.mark.parametrize("variant", ["gmf", "neumf"])
+def test_score_items_equals_forward_over_all_pairs(variant):
+    from mlbundle_training.ncf.model import NCF, NCFShape
+
+    torch.manual_seed(0)
+    m = NCF(NCFShape(4, 9, variant, 3, [8, 4])).eval()
+    with torch.no_grad():
+        torch.nn.init.normal_(m.out.weight)
+        m.out.bias.fill_(0.3)
+        users = torch.tensor([3, 0])
+        got = m.score_items(users)
+        want = torch.stack([m(torch.full((9,), int(u)), torch.arange(9)) for u in users])
+    assert got.shape == (2, 9) and torch.allclose(got, want, atol=1e-6)

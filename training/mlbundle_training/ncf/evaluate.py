@@ -81,8 +81,12 @@ def full_metrics(model: torch.nn.Module, ev: EvalSet, train_users: np.ndarray,
     hr = nd = 0.0
     for s in range(0, len(rows), step):
         cu, ci = vu[s:s + step], vi[s:s + step]
-        u = torch.as_tensor(cu, device=dev).repeat_interleave(num_items)
-        scores = model(u, all_items.repeat(len(cu))).float().view(len(cu), num_items).cpu().numpy()
+        u = torch.as_tensor(cu, device=dev)
+        if hasattr(model, "score_items"):  # NCF: a matrix product for dot-product models
+            scores = model.score_items(u).float().cpu().numpy()
+        else:
+            scores = model(u.repeat_interleave(num_items), all_items.repeat(len(cu))).float()
+            scores = scores.view(len(cu), num_items).cpu().numpy()
         mask = np.zeros_like(scores, dtype=bool)
         for r, user in enumerate(cu):
             mask[r, ti[starts[user]:starts[user + 1]]] = True

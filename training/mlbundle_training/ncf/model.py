@@ -89,6 +89,16 @@ class NCF(nn.Module):
             parts.append(self.mlp_hidden(user, item))
         return self.out(torch.cat(parts, dim=-1)).squeeze(-1)
 
+    def score_items(self, user: torch.Tensor) -> torch.Tensor:
+        """Logits of every item for each user, ``[len(user), num_items]``: for ``gmf`` one
+        matrix product (``(p_u * w) · Q^T + b``), else :meth:`forward` over all pairs."""
+        n = self.shape.num_items
+        if not self.use_mlp:
+            w = self.out.weight[0]
+            return (self.gmf_user(user) * w) @ self.gmf_item.weight.t() + self.out.bias
+        items = torch.arange(n, device=user.device)
+        return self(user.repeat_interleave(n), items.repeat(len(user))).view(len(user), n)
+
     def item_vectors(self) -> torch.Tensor:
         """Item embeddings for item-to-item similarity (GMF and MLP halves concatenated)."""
         vecs = []
