@@ -1,9 +1,7 @@
 package recommend
 
 import (
-	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -154,11 +152,13 @@ func ms(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
 
 // BenchmarkRecommend measures one warm recommend call (k=10, exclude_seen, SQLite
 // store) per catalogue size and, in the same run on the same checkpoint, two Python
-// peers: PyTorch eager (the model rebuilt from model.pt, the faster of torch's default
-// threads and one thread) and Python ONNX Runtime on the same score_all.onnx. Go
-// against ONNX Runtime in Python is the gain of Go; ONNX Runtime in Python against
-// torch is the gain of the graph. Numbers and thresholds: shared/benchtest. In fast
-// mode (BENCH_MODE=fast) it runs the committed fixture alone, without peers.
+// peers: PyTorch eager (the model rebuilt from model.pt, one torch thread) and Python
+// ONNX Runtime on the same score_all.onnx. The peers take turns with the Go calls
+// (peerBlock calls each, spread over the Go run), so a change of load on the machine
+// reaches all sides. Go against ONNX Runtime in Python is the gain of Go; ONNX Runtime
+// in Python against torch is the gain of the graph. Numbers and thresholds:
+// shared/benchtest. In fast mode (BENCH_MODE=fast) it runs the committed fixture
+// alone, without peers.
 func BenchmarkRecommend(b *testing.B) {
 	benchInit(b)
 	sizes := benchSizes
@@ -177,8 +177,12 @@ func BenchmarkRecommend(b *testing.B) {
 	}
 }
 
+// peerBlock is how many calls a peer makes in one turn.
+const peerBlock = 10
+
 // benchRecommendAt times Recommend on the checkpoint in dir and, with peerRequests
-// > 0, its Python peers; label names the size in the benchmark ids.
+// > 0, about that many calls of each Python peer in turns between the Go calls;
+// label names the size in the benchmark ids.
 func benchRecommendAt(b *testing.B, dir, label string, peerRequests int) {
 	svc, user, seen, done := benchService(b, dir)
 	defer done()
@@ -188,17 +192,39 @@ func benchRecommendAt(b *testing.B, dir, label string, peerRequests int) {
 			b.Fatal(err)
 		}
 	}
+	peers := startPeers(b, dir, user, seen, peerRequests)
+	turns := benchtest.NewTurns(peerRequests / peerBlock)
+	peerWall, peerCPU := map[string][]time.Duration{}, map[string][]time.Duration{}
+	turn := func() {
+		for _, p := range peers {
+			wall, cpu, err := p.peer.Turn(strconv.Itoa(peerBlock), peerBlock)
+			if err != nil {
+				b.Fatal(err)
+			}
+			peerWall[p.name], peerCPU[p.name] = append(peerWall[p.name], wall...), append(peerCPU[p.name], cpu...)
+		}
+	}
 	runtime.LockOSThread() // CPU time below is this thread's: ONNX Runtime on one thread computes here
 	defer runtime.UnlockOSThread()
 	var lat, cpu []time.Duration
+	var spent time.Duration
 	for b.Loop() {
 		t0, c0 := time.Now(), threadCPU(b)
 		res, err := svc.Recommend(ctx, user, 10, true)
-		lat = append(lat, time.Since(t0))
+		d := time.Since(t0)
+		lat, spent = append(lat, d), spent+d
 		cpu = append(cpu, threadCPU(b)-c0)
 		if err != nil || len(res.Items) != 10 || slices.ContainsFunc(res.Items, func(it Item) bool { return slices.Contains(seen, it.ItemID) }) {
 			b.Fatalf("recommend: %v %+v", err, res)
 		}
+		if len(peers) > 0 && turns.Due(len(lat), spent) {
+			b.StopTimer()
+			turn()
+			b.StartTimer()
+		}
+	}
+	if len(peers) > 0 && turns.Taken() == 0 {
+		turn() // a Go loop too short for the plan still gets one turn beside it
 	}
 	samples := make([]float64, len(lat))
 	for i, d := range lat {
@@ -212,92 +238,27 @@ func benchRecommendAt(b *testing.B, dir, label string, peerRequests int) {
 	benchtest.Check(b, id("p99_ms"), p99, "ms", nil)
 	benchtest.Check(b, id("cpu_p50_ms"), c50, "ms", nil)
 	benchtest.Series(b, id("go"), samples)
-	if peerRequests == 0 {
+	if len(peers) < 2 {
 		return
 	}
-	var torchPeer peerResult
-	for _, threads := range torchThreads() {
-		r, err := runPeer(dir, user, seen, peerRequests, threads, "torch")
-		if err != nil {
-			b.Logf("PyTorch peer unavailable: %v", err)
-			return
-		}
-		b.Logf("PyTorch peer, threads %d (0: default): p50 %.3f ms, p99 %.3f ms", threads, r.P50, r.P99)
-		if torchPeer.CPU50 == 0 || r.Threads == 1 {
-			torchPeer = r
-		}
+	stats := map[string]map[string]float64{}
+	for _, p := range peers {
+		benchtest.Series(b, id(p.name), durationsMS(peerWall[p.name]))
+		wall, pcpu := slices.Sorted(slices.Values(peerWall[p.name])), slices.Sorted(slices.Values(peerCPU[p.name]))
+		stats[p.name] = map[string]float64{"p50": ms(percentile(wall, 0.5)), "p99": ms(percentile(wall, 0.99)),
+			"cpu": ms(percentile(pcpu, 0.5)), "calls": float64(len(wall))}
 	}
-	ortPeer, err := runPeer(dir, user, seen, peerRequests, 1, "ort")
-	if err != nil {
-		b.Logf("Python ONNX Runtime peer unavailable: %v", err)
-		return
-	}
-	benchtest.Series(b, id("torch"), torchPeer.Latencies)
-	benchtest.Series(b, id("ort_python"), ortPeer.Latencies)
-	peers := map[string]any{"torch_p50_ms": torchPeer.P50, "torch_p99_ms": torchPeer.P99, "torch_threads": torchPeer.Threads,
-		"torch_cpu_p50_ms": torchPeer.CPU50, "ort_python_p50_ms": ortPeer.P50, "ort_python_p99_ms": ortPeer.P99,
-		"ort_python_cpu_p50_ms": ortPeer.CPU50, "go_cpu_p50_ms": c50}
+	t, o := stats["torch"], stats["ort_python"]
+	peerInfo := map[string]any{"torch_p50_ms": t["p50"], "torch_p99_ms": t["p99"], "torch_threads": 1,
+		"torch_cpu_p50_ms": t["cpu"], "ort_python_p50_ms": o["p50"], "ort_python_p99_ms": o["p99"],
+		"ort_python_cpu_p50_ms": o["cpu"], "go_cpu_p50_ms": c50, "peer_calls": t["calls"],
+		"peer_turns": turns.Taken(), "go_calls": len(lat)}
 	// Ratios of CPU time per call: every side computes on its calling thread (one ONNX
-	// Runtime thread, and the torch peer's one-thread run), and CPU time does not move
-	// with other work on the machine as wall time does. Wall times are in the report too.
-	benchtest.Check(b, id("x_torch"), torchPeer.CPU50/c50, "x", peers)
-	benchtest.Check(b, id("x_ort_python"), ortPeer.CPU50/c50, "x", peers)
-	benchtest.Check(b, id("graph_gain"), torchPeer.CPU50/ortPeer.CPU50, "x", peers)
-}
-
-// torchThreads are the torch thread counts the PyTorch peer runs with
-// (BENCH_TORCH_THREADS, comma-separated, 0 meaning torch's default; default
-// "1"). The ratios use the one-thread run, whose CPU time is all on the calling
-// thread; a default-threads run is logged beside it. On a machine busy with
-// other work, torch's default threads wait for each other (p50 5.7 s against
-// 0.3 s for one thread at 20K items, measured here under load).
-func torchThreads() []int {
-	var out []int
-	for _, f := range strings.Split(cmp.Or(os.Getenv("BENCH_TORCH_THREADS"), "1"), ",") {
-		if n, err := strconv.Atoi(strings.TrimSpace(f)); err == nil && n >= 0 {
-			out = append(out, n)
-		}
-	}
-	return out
-}
-
-type peerResult struct {
-	P50       float64   `json:"p50_ms"`
-	P99       float64   `json:"p99_ms"`
-	CPU50     float64   `json:"cpu_p50_ms"`
-	Threads   int       `json:"threads"`
-	Latencies []float64 `json:"latencies_ms"`
-}
-
-func runPeer(dir, user string, seen []string, requests, threads int, engine string) (peerResult, error) {
-	python, err := benchPython()
-	if err != nil {
-		return peerResult{}, err
-	}
-	abs, _ := filepath.Abs(dir)
-	script, _ := filepath.Abs(filepath.Join("testdata", "torch_peer.py"))
-	cmd := pythonCmd(python, script, "--checkpoint", abs, "--user", user, "--engine", engine,
-		"--seen", strings.Join(seen, ","), "--requests", fmt.Sprint(requests), "--threads", fmt.Sprint(threads))
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return peerResult{}, fmt.Errorf("%v: %s", err, stderr.String())
-	}
-	var r peerResult
-	if err := json.Unmarshal(out, &r); err != nil {
-		return peerResult{}, fmt.Errorf("peer output %q: %w", out, err)
-	}
-	return r, nil
-}
-
-// initFromEnv initialises ONNX Runtime from ONNXRUNTIME_LIB.
-func initFromEnv() error {
-	lib := os.Getenv("ONNXRUNTIME_LIB")
-	if lib == "" {
-		return errors.New("ONNXRUNTIME_LIB unset")
-	}
-	return onnx.Init(lib)
+	// Runtime thread, one torch thread), and CPU time does not move with other work on
+	// the machine as wall time does. Wall times are in the report too.
+	benchtest.Check(b, id("x_torch"), t["cpu"]/c50, "x", peerInfo)
+	benchtest.Check(b, id("x_ort_python"), o["cpu"]/c50, "x", peerInfo)
+	benchtest.Check(b, id("graph_gain"), t["cpu"]/o["cpu"], "x", peerInfo)
 }
 
 // threadCPU is the CPU time the calling OS thread has used.
@@ -307,4 +268,13 @@ func threadCPU(b *testing.B) time.Duration {
 		b.Fatal(err)
 	}
 	return time.Duration(ts.Nano())
+}
+
+// initFromEnv initialises ONNX Runtime from ONNXRUNTIME_LIB.
+func initFromEnv() error {
+	lib := os.Getenv("ONNXRUNTIME_LIB")
+	if lib == "" {
+		return errors.New("ONNXRUNTIME_LIB unset")
+	}
+	return onnx.Init(lib)
 }

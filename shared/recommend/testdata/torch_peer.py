@@ -15,6 +15,9 @@ Prints one JSON line: {"p50_ms", "p99_ms", "cpu_p50_ms", "requests", "items", "t
 "latencies_ms"}; cpu_p50_ms is the CPU time of the calling thread per request, which is
 where one-thread torch and ONNX Runtime compute (it moves far less with other load than
 wall time).
+
+``--serve``: the benchmark's turns instead (shared/benchtest.Peer): after the warm-up it
+prints "ready", then answers each stdin line "CALLS" with CALLS "wall_ms,cpu_ms" pairs.
 Run from the repository root with PYTHONPATH=training and the training venv's python.
 """
 
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -47,6 +51,19 @@ def ort_scores(d: Path):
     return lambda u, items: torch.from_numpy(sess.run(None, {"user": np.array([u], np.int64)})[0])
 
 
+def serve(call, k: int, seen: set[str]) -> None:
+    """Prints "ready", then times CALLS requests for each stdin line "CALLS"."""
+    print("ready", flush=True)
+    for line in sys.stdin:
+        pairs = []
+        for _ in range(int(line)):
+            t0, c0 = time.perf_counter_ns(), time.thread_time_ns()
+            answer = call()
+            pairs.append(f"{(time.perf_counter_ns() - t0) / 1e6:.4f},{(time.thread_time_ns() - c0) / 1e6:.4f}")
+            assert len(answer) == k and not seen & {i for i, _ in answer}
+        print(" ".join(pairs), flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--checkpoint", required=True, help="an ncf version directory")
@@ -57,6 +74,7 @@ def main() -> None:
     ap.add_argument("--warmup", type=int, default=10, help="untimed requests first")
     ap.add_argument("--threads", type=int, default=0, help="torch intra-op threads (0: torch default)")
     ap.add_argument("--engine", choices=("torch", "ort"), default="torch", help="what scores the items")
+    ap.add_argument("--serve", action="store_true", help="answer timed turns from stdin (see above)")
     ns = ap.parse_args()
     if ns.threads > 0:
         torch.set_num_threads(ns.threads)
@@ -83,6 +101,9 @@ def main() -> None:
 
     for _ in range(ns.warmup):
         recommend(ns.user, ns.k)
+    if ns.serve:
+        serve(lambda: recommend(ns.user, ns.k), ns.k, seen_store[ns.user])
+        return
     lat, cpu = np.empty(ns.requests), np.empty(ns.requests)
     for r in range(ns.requests):
         t0, c0 = time.perf_counter_ns(), time.thread_time_ns()
