@@ -1,10 +1,8 @@
 package classify
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -158,12 +156,9 @@ func millis(ds []time.Duration) []float64 {
 // peerBlock is how many calls each side makes in turn.
 const peerBlock = 10
 
-// peerProcess is a Python peer in its serving mode.
-type peerProcess struct {
-	name string
-	in   io.Writer
-	out  *bufio.Scanner
-}
+// peerProcess is a Python peer in its serving mode (benchtest.Peer): it answers
+// "BATCH CALLS" with the times of CALLS calls on BATCH copies of the text.
+type peerProcess struct{ *benchtest.Peer }
 
 // startPeer starts a Python peer (a script in testdata) and waits until its
 // model is loaded; the process ends with the benchmark.
@@ -183,44 +178,19 @@ func startPeer(b *testing.B, checkpointDir, text, script string, args ...string)
 	cmd := exec.Command(python, append([]string{filepath.Join("testdata", script), checkpointDir, "--text-file", textFile}, args...)...)
 	cmd.Env = append(os.Environ(), "PYTHONPATH="+filepath.Join("..", "..", "training"), "HF_HUB_OFFLINE=1", "TRANSFORMERS_OFFLINE=1")
 	cmd.Stderr = os.Stderr
-	in, err := cmd.StdinPipe()
+	p, err := benchtest.StartPeer(b, script, cmd)
 	if err != nil {
 		return nil, err
 	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", script, err)
-	}
-	b.Cleanup(func() { _ = in.Close(); _ = cmd.Wait() })
-	p := &peerProcess{name: script, in: in, out: bufio.NewScanner(out)}
-	if !p.out.Scan() || p.out.Text() != "ready" {
-		return nil, fmt.Errorf("%s did not start (%q)", script, p.out.Text())
-	}
-	return p, nil
+	return &peerProcess{p}, nil
 }
 
 // call has the peer classify batch copies of the text calls times and
 // returns the wall and thread CPU times it measured.
 func (p *peerProcess) call(b *testing.B, batch, calls int) (wall, cpu []time.Duration) {
-	if _, err := fmt.Fprintln(p.in, batch, calls); err != nil {
+	wall, cpu, err := p.Turn(fmt.Sprintf("%d %d", batch, calls), calls)
+	if err != nil {
 		b.Fatal(err)
-	}
-	if !p.out.Scan() {
-		b.Fatalf("%s stopped: %v", p.name, p.out.Err())
-	}
-	for _, pair := range strings.Fields(p.out.Text()) {
-		var wallMS, cpuMS float64
-		if _, err := fmt.Sscanf(pair, "%g,%g", &wallMS, &cpuMS); err != nil {
-			b.Fatalf("%s answered %q", p.name, p.out.Text())
-		}
-		wall = append(wall, time.Duration(wallMS*float64(time.Millisecond)))
-		cpu = append(cpu, time.Duration(cpuMS*float64(time.Millisecond)))
-	}
-	if len(wall) != calls {
-		b.Fatalf("%s timed %d calls, want %d", p.name, len(wall), calls)
 	}
 	return wall, cpu
 }
