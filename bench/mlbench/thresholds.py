@@ -1,6 +1,6 @@
 """Sets bench/thresholds.json from one run's results: each number minus (or plus) a margin.
 
-    python -m mlbench.thresholds --results .local/bench/results-<time>
+    python -m mlbench.thresholds --results .local/bench/results-<time> [--only 'ncf.*,recommend.*']
 
 The margins are the rules below, chosen for a shared 2-core machine where wall times move
 by 2x with other load; correctness checks (parity, seen items) keep their fixed bounds in
@@ -53,13 +53,16 @@ def rule(bench_id: str):
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--results", required=True, help="a full run's results directory")
+    ap.add_argument("--only", default="", help="comma-separated id patterns (fnmatch): re-set only these, keep the rest")
     ns = ap.parse_args(argv)
+    only = [p for p in ns.only.split(",") if p]
     run = Run.load(Path(ns.results))
     path = ROOT / "bench" / "thresholds.json"
     doc = json.loads(path.read_text())
-    entries = {k: v for k, v in doc["thresholds"].items() if "fast" in v.get("modes", [])}
+    picked = lambda i: not only or any(fnmatch.fnmatch(i, p) for p in only)  # noqa: E731
+    entries = {k: v for k, v in doc["thresholds"].items() if "fast" in v.get("modes", []) or not picked(k)}
     for bench_id, r in sorted(run.results.items()):
-        if r["mode"] != "full":
+        if r["mode"] != "full" or not picked(bench_id):
             continue
         found = rule(bench_id)
         if found is None:
@@ -72,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         entries[bench_id] = entry
     cpu = machine.cpu()
     doc["machine"] = f"{cpu['model']}, {cpu['cores']} cores, flags {' '.join(cpu['flags'])}; load average {machine.load()}"
-    doc["measured_at"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()) + f" (results {Path(ns.results).name})"
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()) + f" (results {Path(ns.results).name})"
+    doc["measured_at"] = f"{doc.get('measured_at', '')}; {', '.join(only)} re-set {stamp}" if only else stamp
     doc["thresholds"] = dict(sorted(entries.items()))
     path.write_text(json.dumps(doc, indent=1) + "\n")
     print(f"wrote {len(entries)} thresholds to {path}")

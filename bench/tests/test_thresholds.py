@@ -71,3 +71,18 @@ def test_committed_thresholds_follow_the_rules():
         direction, derive, margin = found
         assert direction in entry and entry[direction] == pytest.approx(derive(entry["measured"])), bench_id
         assert entry["margin"] == margin, bench_id
+
+
+def test_main_only_resets_the_named_ids(run_dir, tmp_path, monkeypatch):
+    (tmp_path / "bench").mkdir()
+    kept = {"classify.micro_f1": {"min": 0.5, "measured": 0.53, "margin": "old"},
+            "recommend.20K.p50_ms": {"max": 9.0, "measured": 4.5, "margin": "old"}}
+    (tmp_path / "bench" / "thresholds.json").write_text(json.dumps({"measured_at": "earlier", "thresholds": kept}))
+    monkeypatch.setattr(thresholds, "ROOT", tmp_path)
+    assert thresholds.main(["--results", str(run_dir), "--only", "recommend.20K.*"]) == 0
+    doc = json.loads((tmp_path / "bench" / "thresholds.json").read_text())
+    got = doc["thresholds"]
+    assert got["classify.micro_f1"] == kept["classify.micro_f1"]  # not named: unchanged
+    assert got["recommend.20K.p50_ms"]["max"] == 3.0 and got["recommend.20K.graph_gain"]["min"] == 2.16
+    assert "ncf.hr@10" not in got and "recommend.seen_in_topk" not in got
+    assert doc["measured_at"].startswith("earlier; recommend.20K.* re-set ")
