@@ -48,6 +48,7 @@ func NewStacks(app awscdk.App, cfg Config) Stacks {
 		Popularity:    s.Storage.Popularity,
 		Models:        s.Storage.Models,
 		Availability:  s.Storage.Availability,
+		Items:         s.Storage.Items,
 		BuildDir:      cfg.BuildDir,
 		Architecture:  arch,
 		JWTIssuer:     cfg.JWTIssuer,

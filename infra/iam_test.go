@@ -171,12 +171,12 @@ func TestIAMServingLeastPrivilege(t *testing.T) {
 	f := getFixture(t)
 	type rw struct{ read, write bool }
 	r, w, rwx, no := rw{true, false}, rw{false, true}, rw{true, true}, rw{}
-	want := map[string]struct{ bucket, pointer, interactions, popularity, availability rw }{
-		"recommend": {r, r, r, r, r}, // operators change availability, functions only read it
-		"classify":  {r, r, no, no, no},
-		"ingest":    {no, no, rwx, w, no}, // reads a user's keys to delete them
-		"models":    {r, r, no, no, no},
-		"reload":    {r, rwx, no, no, no},
+	want := map[string]struct{ bucket, pointer, interactions, popularity, availability, items rw }{
+		"recommend": {r, r, r, r, r, rwx}, // operators change availability; recommend registers items by text
+		"classify":  {r, r, no, no, no, no},
+		"ingest":    {no, no, rwx, w, no, no}, // reads a user's keys to delete them
+		"models":    {r, r, no, no, no, no},
+		"reload":    {r, rwx, no, no, no, no},
 	}
 	stmts := f.policyStatements(ServingStackName)
 	st := f.stacks.Storage
@@ -187,7 +187,7 @@ func TestIAMServingLeastPrivilege(t *testing.T) {
 			for res, wantAccess := range map[string]rw{
 				logicalID(st.Bucket): wantRW.bucket, logicalID(st.Models): wantRW.pointer,
 				logicalID(st.Interactions): wantRW.interactions, logicalID(st.Popularity): wantRW.popularity,
-				logicalID(st.Availability): wantRW.availability,
+				logicalID(st.Availability): wantRW.availability, logicalID(st.Items): wantRW.items,
 			} {
 				g := grantsOn(role, res)
 				// THEN it reads and writes exactly what the function needs

@@ -87,8 +87,8 @@ func TestStorageTables(t *testing.T) {
 	// GIVEN the storage template
 	f := getFixture(t)
 	tpl := f.templates[StorageStackName]
-	if n := len(f.resources(StorageStackName, "AWS::DynamoDB::Table")); n != 4 {
-		t.Fatalf("tables: got %d, want 4", n)
+	if n := len(f.resources(StorageStackName, "AWS::DynamoDB::Table")); n != 5 {
+		t.Fatalf("tables: got %d, want 5", n)
 	}
 	tests := []struct {
 		name     string
@@ -108,6 +108,9 @@ func TestStorageTables(t *testing.T) {
 			[]any{map[string]any{"AttributeName": "kind", "KeyType": "HASH"}},
 			[]any{map[string]any{"AttributeName": "kind", "AttributeType": "S"}}, nil},
 		{"availability", logicalID(f.stacks.Storage.Availability),
+			[]any{map[string]any{"AttributeName": "list", "KeyType": "HASH"}, map[string]any{"AttributeName": "item_id", "KeyType": "RANGE"}},
+			[]any{map[string]any{"AttributeName": "list", "AttributeType": "S"}, map[string]any{"AttributeName": "item_id", "AttributeType": "S"}}, nil},
+		{"items", logicalID(f.stacks.Storage.Items),
 			[]any{map[string]any{"AttributeName": "list", "KeyType": "HASH"}, map[string]any{"AttributeName": "item_id", "KeyType": "RANGE"}},
 			[]any{map[string]any{"AttributeName": "list", "AttributeType": "S"}, map[string]any{"AttributeName": "item_id", "AttributeType": "S"}}, nil},
 	}

@@ -28,6 +28,7 @@ type function struct {
 	interactions access
 	popularity   access
 	availability access // the unavailable items (operators write them, not the functions)
+	items        access // the items registered by text (PUT /v1/items/{item_id} writes them)
 	// forgets deletes users' data (DELETE /v1/users/{user_id}/interactions): it reads a
 	// user's interaction keys and deletes popularity-table records, on top of its access.
 	forgets bool
@@ -45,11 +46,13 @@ var functions = []function{
 	{
 		name: "recommend", memoryMB: 1024, timeout: 10 * time.Second, p99: time.Second,
 		onnx: true, checkpoints: true, pointer: read, interactions: read, popularity: read, availability: read,
+		items: readWrite,
 		routes: []route{
 			{method: "GET", path: "/v1/users/{user_id}/recommendations"},
 			{method: "POST", path: "/v1/recommendations"},
 			{method: "GET", path: "/v1/items/{item_id}/similar"},
 			{method: "POST", path: "/v1/scores"},
+			{method: "PUT", path: "/v1/items/{item_id}"},
 		},
 	},
 	{

@@ -24,6 +24,7 @@ type StackProps struct {
 	Popularity   awsdynamodb.ITable
 	Models       awsdynamodb.ITable // the active-model pointer table
 	Availability awsdynamodb.ITable // the unavailable items
+	Items        awsdynamodb.ITable // the items registered by text
 	// BuildDir holds lambda/<function>/bootstrap and layer/lib/libonnxruntime.so.1, as
 	// written by scripts/build-lambdas.sh.
 	BuildDir     string
@@ -132,6 +133,10 @@ func environment(f function, props *StackProps) *map[string]*string {
 		env["AVAILABILITY_TABLE"] = props.Availability.TableName()
 		env["AVAILABILITY_TTL_SECONDS"] = jsii.String("30")
 	}
+	if f.items != none {
+		env["ITEMS_TABLE"] = props.Items.TableName()
+		env["ITEMS_TTL_SECONDS"] = jsii.String("30")
+	}
 	return &env
 }
 
@@ -144,6 +149,7 @@ func grant(fn awslambda.Function, f function, props *StackProps) {
 	grantTable(fn, props.Interactions, f.interactions)
 	grantTable(fn, props.Popularity, f.popularity)
 	grantTable(fn, props.Availability, f.availability)
+	grantTable(fn, props.Items, f.items)
 	if f.forgets {
 		// Deleting a user: Query the user's interaction keys (the items themselves go by
 		// BatchWriteItem, a write already granted), DeleteItem the user's popularity

@@ -31,9 +31,10 @@ type Stack struct {
 	Popularity   awsdynamodb.Table // PK item_id; index "top": PK bucket, SK count
 	Models       awsdynamodb.Table // active pointer: PK kind
 	Availability awsdynamodb.Table // unavailable items: PK list (always "unavailable"), SK item_id
+	Items        awsdynamodb.Table // items registered by text: PK list (always "registered"), SK item_id
 }
 
-// NewStack creates the bucket and the four tables.
+// NewStack creates the bucket and the five tables.
 func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
 	if props == nil {
 		props = &StackProps{}
@@ -82,6 +83,7 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
 	})
 	s.Models = newTable(stack, "Models", "kind", "")
 	s.Availability = newTable(stack, "Availability", "list", "item_id")
+	s.Items = newTable(stack, "Items", "list", "item_id")
 	return s
 }
 

@@ -46,3 +46,20 @@ func hasScope(scopes, want string) bool {
 	}
 	return slices.Contains(strings.Fields(scopes), want)
 }
+
+// AuthorizeService reports whether the caller of r may act for the whole service (for
+// example register catalogue items): under AuthJWT only a token with the service
+// scope may; otherwise it returns a 403 *Error.
+func AuthorizeService(r *Request) error {
+	switch r.Auth.Mode {
+	case "", AuthNone:
+		return nil
+	case AuthJWT:
+		if hasScope(r.Claims["scope"], r.Auth.ServiceScope) {
+			return nil
+		}
+		return Forbidden("only a caller with the service scope may do this")
+	default:
+		return Forbidden("authorisation is misconfigured")
+	}
+}

@@ -41,6 +41,12 @@ func TooLarge(msg string) *Error {
 	return &Error{Status: http.StatusRequestEntityTooLarge, Code: "payload_too_large", Message: msg}
 }
 
+// Conflict is a 409 error with the given code: the request is well formed but the
+// current state (for example the serving model) cannot take it.
+func Conflict(code, msg string) *Error {
+	return &Error{Status: http.StatusConflict, Code: code, Message: msg}
+}
+
 // Forbidden is a 403 "forbidden" error.
 func Forbidden(msg string) *Error {
 	return &Error{Status: http.StatusForbidden, Code: "forbidden", Message: msg}

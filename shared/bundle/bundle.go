@@ -15,6 +15,7 @@ import (
 	"github.com/contentml/mlbundle/shared/availability"
 	"github.com/contentml/mlbundle/shared/config"
 	"github.com/contentml/mlbundle/shared/interactions"
+	"github.com/contentml/mlbundle/shared/items"
 	"github.com/contentml/mlbundle/shared/metrics"
 	"github.com/contentml/mlbundle/shared/modelstore"
 	"github.com/contentml/mlbundle/shared/reload"
@@ -44,6 +45,7 @@ type Bundle struct {
 	Pointer      modelstore.Pointer
 	Interactions interactions.Store // nil unless recommend or ingest is built
 	Availability availability.Store // the unavailable items; nil unless recommend is built
+	Items        items.Store        // the items registered by text; nil unless recommend is built
 	Reload       *reload.Handler    // nil unless reload is built
 
 	built   []string
@@ -105,7 +107,7 @@ func (b *Bundle) builds(fn string) bool { return slices.Contains(b.built, fn) }
 func (b *Bundle) openStores(ctx context.Context) error {
 	cfg := b.Config
 	var awsCfg aws.Config // only loaded when a bucket or table is configured
-	if cfg.UsesS3() || cfg.ActiveTable != "" || cfg.UsesDynamo() || cfg.AvailabilityTable != "" {
+	if cfg.UsesS3() || cfg.ActiveTable != "" || cfg.UsesDynamo() || cfg.AvailabilityTable != "" || cfg.ItemsTable != "" {
 		var err error
 		if awsCfg, err = cfg.AWS(ctx); err != nil {
 			return err
@@ -123,6 +125,16 @@ func (b *Bundle) openStores(ctx context.Context) error {
 	b.closers = append(b.closers, closeStore)
 	if !b.builds(Recommend) {
 		return nil
+	}
+	if cfg.ItemsTable != "" {
+		b.Items = items.NewDynamo(cfg.DynamoDB(awsCfg), cfg.ItemsTable)
+	} else {
+		reg, err := items.OpenSQLite(ctx, cfg.InteractionsDB)
+		if err != nil {
+			return fmt.Errorf("registered items: %w", err)
+		}
+		b.Items = reg
+		b.closers = append(b.closers, reg.Close)
 	}
 	if cfg.AvailabilityTable != "" {
 		b.Availability = availability.NewDynamo(cfg.DynamoDB(awsCfg), cfg.AvailabilityTable)

@@ -42,10 +42,10 @@ func TestRoutersPerFunction(t *testing.T) {
 	}{
 		{[]string{Models}, []string{"GET /healthz", "GET /v1/models"}},
 		{[]string{Recommend}, []string{"GET /v1/items/{item_id}/similar", "GET /v1/users/{user_id}/recommendations",
-			"POST /v1/recommendations", "POST /v1/scores"}},
+			"POST /v1/recommendations", "POST /v1/scores", "PUT /v1/items/{item_id}"}},
 		{[]string{Classify, Ingest}, []string{"DELETE /v1/users/{user_id}/interactions", "POST /v1/classify", "POST /v1/interactions"}},
 		{nil, []string{"DELETE /v1/users/{user_id}/interactions", "GET /healthz", "GET /v1/items/{item_id}/similar", "GET /v1/models", "GET /v1/users/{user_id}/recommendations",
-			"POST /v1/classify", "POST /v1/interactions", "POST /v1/recommendations", "POST /v1/scores"}},
+			"POST /v1/classify", "POST /v1/interactions", "POST /v1/recommendations", "POST /v1/scores", "PUT /v1/items/{item_id}"}},
 	}
 	for _, tc := range tests {
 		rt, err := b.Router(tc.fns...)

@@ -13,7 +13,7 @@ import (
 
 // needs names the stores each function reads, for config.Require.
 var needs = map[string]config.Needs{
-	Recommend: {Models: true, Interactions: true, Availability: true},
+	Recommend: {Models: true, Interactions: true, Availability: true, Items: true},
 	Classify:  {Models: true},
 	Ingest:    {Interactions: true},
 	Models:    {Models: true},

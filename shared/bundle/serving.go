@@ -8,6 +8,7 @@ import (
 	"github.com/contentml/mlbundle/shared/catalog"
 	"github.com/contentml/mlbundle/shared/checkpoint"
 	"github.com/contentml/mlbundle/shared/classify"
+	"github.com/contentml/mlbundle/shared/items"
 	"github.com/contentml/mlbundle/shared/modelstore"
 	"github.com/contentml/mlbundle/shared/ncf"
 	"github.com/contentml/mlbundle/shared/onnx"
@@ -41,7 +42,9 @@ func (b *Bundle) openModels(ctx context.Context) error {
 		cat.Serving(checkpoint.NCF, rec.Status)
 		b.http[Recommend] = []registrar{recommend.NewHandler(recommend.New(recommend.FromCache(rec), b.Interactions, b.Metrics,
 			recommend.OverlapReads(b.Config.UsesDynamo()), // hide DynamoDB's latency behind the model
-			recommend.WithAvailability(availability.NewCache(b.Availability, b.Config.AvailabilityTTL, b.Logger))))}
+			recommend.WithAvailability(availability.NewCache(b.Availability, b.Config.AvailabilityTTL, b.Logger)),
+			recommend.WithNewItems(items.NewCache(b.Items, b.Config.ItemsTTL, b.Logger)),
+			recommend.WithItemWriter(b.Items)))}
 	}
 	if b.builds(Models) {
 		b.http[Models] = []registrar{cat}

@@ -29,13 +29,17 @@ type Config struct {
 	// re-read at most every AvailabilityTTL.
 	AvailabilityTable string
 	AvailabilityTTL   time.Duration
-	ONNXRuntimeLib    string
-	ModelTTL          time.Duration
-	AuthMode          string
-	ServiceScope      string
-	LogLevel          slog.Level
-	AWSEndpointURL    string
-	FunctionName      string
+	// ItemsTable holds the items registered with a text after training (unset: a
+	// table of InteractionsDB), re-read by recommend at most every ItemsTTL.
+	ItemsTable     string
+	ItemsTTL       time.Duration
+	ONNXRuntimeLib string
+	ModelTTL       time.Duration
+	AuthMode       string
+	ServiceScope   string
+	LogLevel       slog.Level
+	AWSEndpointURL string
+	FunctionName   string
 	// AllowBelowPopularity lets reload promote an ncf version whose validation
 	// metrics do not beat its popularity baseline (RELOAD_ALLOW_BELOW_POPULARITY).
 	AllowBelowPopularity bool
@@ -51,6 +55,7 @@ type Needs struct {
 	Models       bool // MODELS_BUCKET and ACTIVE_TABLE, or an explicit MODELS_DIR
 	Interactions bool // INTERACTIONS_TABLE and POPULARITY_TABLE, or an explicit INTERACTIONS_DB
 	Availability bool // AVAILABILITY_TABLE, or an explicit INTERACTIONS_DB
+	Items        bool // ITEMS_TABLE, or an explicit INTERACTIONS_DB
 }
 
 // Require reports, on Lambda, every store that need names but the environment
@@ -80,6 +85,9 @@ func (c Config) Require(need Needs) error {
 	if need.Availability && !c.interactionsDBSet {
 		missing("AVAILABILITY_TABLE", c.AvailabilityTable)
 	}
+	if need.Items && !c.interactionsDBSet {
+		missing("ITEMS_TABLE", c.ItemsTable)
+	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
@@ -108,6 +116,7 @@ func Load(getenv func(string) string) (Config, error) {
 		PopularityTable:   get("POPULARITY_TABLE", ""),
 		InteractionsDB:    get("INTERACTIONS_DB", ".local/interactions.db"),
 		AvailabilityTable: get("AVAILABILITY_TABLE", ""),
+		ItemsTable:        get("ITEMS_TABLE", ""),
 		ONNXRuntimeLib:    get("ONNXRUNTIME_LIB", ""),
 		AuthMode:          get("AUTH_MODE", api.AuthNone),
 		ServiceScope:      get("SERVICE_SCOPE", api.DefaultServiceScope),
@@ -132,6 +141,12 @@ func Load(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("AVAILABILITY_TTL_SECONDS=%q: want whole seconds in 0..86400", attl))
 	} else {
 		c.AvailabilityTTL = time.Duration(n) * time.Second
+	}
+	ittl := get("ITEMS_TTL_SECONDS", "30")
+	if n, err := strconv.Atoi(ittl); err != nil || n < 0 || n > 86400 {
+		errs = append(errs, fmt.Errorf("ITEMS_TTL_SECONDS=%q: want whole seconds in 0..86400", ittl))
+	} else {
+		c.ItemsTTL = time.Duration(n) * time.Second
 	}
 	if v := get("RELOAD_ALLOW_BELOW_POPULARITY", "false"); v != "" {
 		b, err := strconv.ParseBool(v)

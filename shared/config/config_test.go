@@ -17,7 +17,7 @@ func TestLoadDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{ModelsDir: "models", ModelsPrefix: "models/", InteractionsDB: ".local/interactions.db",
-		ModelTTL: 30 * time.Second, AvailabilityTTL: 30 * time.Second, AuthMode: "none", ServiceScope: "mlbundle/service",
+		ModelTTL: 30 * time.Second, AvailabilityTTL: 30 * time.Second, ItemsTTL: 30 * time.Second, AuthMode: "none", ServiceScope: "mlbundle/service",
 		LogLevel: slog.LevelInfo, FunctionName: "local"}
 	if c != want {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
@@ -34,12 +34,14 @@ func TestLoadAWS(t *testing.T) {
 		"AUTH_MODE": "jwt", "SERVICE_SCOPE": "svc/all", "LOG_LEVEL": "DEBUG",
 		"AWS_ENDPOINT_URL": "http://127.0.0.1:5000", "AWS_LAMBDA_FUNCTION_NAME": "recommend",
 		"RELOAD_ALLOW_BELOW_POPULARITY": "true", "AVAILABILITY_TABLE": "a", "AVAILABILITY_TTL_SECONDS": "7",
+		"ITEMS_TABLE": "it", "ITEMS_TTL_SECONDS": "9",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !c.UsesS3() || !c.UsesDynamo() || c.ModelTTL != 5*time.Second || c.LogLevel != slog.LevelDebug ||
-		!c.AllowBelowPopularity || c.AvailabilityTable != "a" || c.AvailabilityTTL != 7*time.Second {
+		!c.AllowBelowPopularity || c.AvailabilityTable != "a" || c.AvailabilityTTL != 7*time.Second ||
+		c.ItemsTable != "it" || c.ItemsTTL != 9*time.Second {
 		t.Errorf("got %+v", c)
 	}
 	if c.ONNXRuntimeLib != LambdaORTLib {
@@ -67,6 +69,7 @@ func TestLoadJoinsAllProblems(t *testing.T) {
 		}, []string{"MODEL_TTL_SECONDS", "AUTH_MODE", "LOG_LEVEL", "POPULARITY_TABLE", "MODELS_PREFIX", "AWS_ENDPOINT_URL"}},
 		{"negative ttl", map[string]string{"MODEL_TTL_SECONDS": "-1"}, []string{"MODEL_TTL_SECONDS"}},
 		{"availability ttl not a number", map[string]string{"AVAILABILITY_TTL_SECONDS": "1m"}, []string{"AVAILABILITY_TTL_SECONDS"}},
+		{"items ttl negative", map[string]string{"ITEMS_TTL_SECONDS": "-1"}, []string{"ITEMS_TTL_SECONDS"}},
 		{"override not a boolean", map[string]string{"RELOAD_ALLOW_BELOW_POPULARITY": "maybe"}, []string{"RELOAD_ALLOW_BELOW_POPULARITY"}},
 		{"popularity alone", map[string]string{"POPULARITY_TABLE": "p"}, []string{"INTERACTIONS_TABLE"}},
 	}
@@ -131,6 +134,10 @@ func TestRequire(t *testing.T) {
 			Needs{Interactions: true, Availability: true}, []string{"AVAILABILITY_TABLE"}},
 		{"recommend with the availability table", with(lambda, "INTERACTIONS_TABLE", "i", "POPULARITY_TABLE", "p",
 			"AVAILABILITY_TABLE", "a"), Needs{Interactions: true, Availability: true}, nil},
+		{"recommend without the items table", with(lambda, "AVAILABILITY_TABLE", "a"),
+			Needs{Availability: true, Items: true}, []string{"ITEMS_TABLE"}},
+		{"recommend with the items table", with(lambda, "AVAILABILITY_TABLE", "a", "ITEMS_TABLE", "it"),
+			Needs{Availability: true, Items: true}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -21,6 +21,7 @@ import (
 	"github.com/contentml/mlbundle/shared/checkpoint"
 	"github.com/contentml/mlbundle/shared/config"
 	"github.com/contentml/mlbundle/shared/interactions"
+	"github.com/contentml/mlbundle/shared/items"
 	"github.com/contentml/mlbundle/shared/modelstore"
 )
 
@@ -65,7 +66,7 @@ func newCloud(t *testing.T) *cloud {
 	c := &cloud{cfg: cfg, s3: cfg.S3(awsCfg), ddb: cfg.DynamoDB(awsCfg), sqs: cfg.SQS(awsCfg),
 		bucket: "mlbundle-e2e-" + id, queue: "mlbundle-reload-" + id, prefix: "models/",
 		tables: map[string]string{"models": "models-" + id, "interactions": "interactions-" + id, "popularity": "popularity-" + id,
-			"availability": "availability-" + id}}
+			"availability": "availability-" + id, "items": "items-" + id}}
 	must(t, "create bucket", func() error {
 		_, err := c.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &c.bucket})
 		return err
@@ -105,6 +106,9 @@ func (c *cloud) createTables(t *testing.T) {
 	})
 	must(t, "create interaction tables", func() error {
 		return interactions.CreateTables(ctx, c.ddb, c.tables["interactions"], c.tables["popularity"])
+	})
+	must(t, "create items table", func() error {
+		return items.CreateTable(ctx, c.ddb, c.tables["items"])
 	})
 	must(t, "create availability table", func() error {
 		return availability.CreateTable(ctx, c.ddb, c.tables["availability"])
@@ -149,8 +153,8 @@ func (c *cloud) envAt(t *testing.T, endpoint string) config.Config {
 	m := map[string]string{
 		"MODELS_BUCKET": c.bucket, "MODELS_PREFIX": c.prefix, "ACTIVE_TABLE": c.tables["models"],
 		"INTERACTIONS_TABLE": c.tables["interactions"], "POPULARITY_TABLE": c.tables["popularity"],
-		"AVAILABILITY_TABLE": c.tables["availability"],
-		"AWS_ENDPOINT_URL":   endpoint, "ONNXRUNTIME_LIB": os.Getenv("ONNXRUNTIME_LIB"),
+		"AVAILABILITY_TABLE": c.tables["availability"], "ITEMS_TABLE": c.tables["items"],
+		"AWS_ENDPOINT_URL": endpoint, "ONNXRUNTIME_LIB": os.Getenv("ONNXRUNTIME_LIB"),
 		"MODEL_TTL_SECONDS": "0",
 	}
 	cfg, err := config.Load(func(k string) string { return m[k] })

@@ -21,10 +21,15 @@ const checkpoints = "../../testdata/checkpoints"
 // fixtureCache serves the ncf fixture through a modelstore cache, as the function does,
 // or skips without ONNX Runtime or the fixture.
 func fixtureCache(t *testing.T) (*modelstore.Cache[*ncf.Model], *checkpoint.Manifest) {
+	return fixtureCacheOf(t, "tiny-v1")
+}
+
+// fixtureCacheOf is fixtureCache for the committed ncf version named.
+func fixtureCacheOf(t *testing.T, version string) (*modelstore.Cache[*ncf.Model], *checkpoint.Manifest) {
 	t.Helper()
 	onnxtest.Init(t)
 	store := modelstore.NewLocal(checkpoints)
-	man, err := modelstore.ReadManifest(context.Background(), store, checkpoint.NCF, "tiny-v1")
+	man, err := modelstore.ReadManifest(context.Background(), store, checkpoint.NCF, version)
 	if err != nil {
 		t.Fatalf("committed ncf fixture under %s unreadable (make fixtures writes it): %v", checkpoints, err)
 	}

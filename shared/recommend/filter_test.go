@@ -146,7 +146,7 @@ func rankingOf(m *fakeModel, strategy string, seen map[string]struct{}, top []in
 		}
 		return m.items, score
 	case StrategyItemKNN:
-		sims := similarity(m, knownItems(m, seen))
+		sims := similarity(m, centroid(m, knownItems(m, seen), nil))
 		for j, id := range m.items {
 			score[id] = float64(sims[j])
 		}

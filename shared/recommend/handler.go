@@ -28,6 +28,7 @@ func (h *Handler) Register(rt *api.Router) {
 	rt.Handle(http.MethodPost, "/v1/scores", h.Scores)
 	rt.Handle(http.MethodPost, "/v1/recommendations", h.Batch)
 	rt.Handle(http.MethodGet, "/v1/items/{item_id}/similar", h.Similar)
+	rt.Handle(http.MethodPut, "/v1/items/{item_id}", h.PutItem)
 }
 
 // Recommendations handles GET /v1/users/{user_id}/recommendations

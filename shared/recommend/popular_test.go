@@ -47,7 +47,7 @@ func TestPopularCannotBeBought(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Item{{"i2", 1, 1}, {"i5", 2.0 / 3, 2}, {"i0", 1.0 / 3, 3}}
+	want := []Item{{ItemID: "i2", Score: 1, Rank: 1}, {ItemID: "i5", Score: 2.0 / 3, Rank: 2}, {ItemID: "i0", Score: 1.0 / 3, Rank: 3}}
 	if fmt.Sprint(res.Items) != fmt.Sprint(want) {
 		t.Errorf("after a flood of 1000 events on i0 and on an unknown id: %v, want %v", res.Items, want)
 	}

@@ -15,6 +15,9 @@ type Item struct {
 	ItemID string  `json:"item_id"`
 	Score  float64 `json:"score"`
 	Rank   int     `json:"rank"`
+	// ColdStart marks an item registered after the model was trained, placed by its
+	// text (docs/item-cold-start.md); absent for the model's own items.
+	ColdStart bool `json:"cold_start,omitempty"`
 }
 
 // Result is the answer to a recommend call.
@@ -71,17 +74,25 @@ func (s *Service) recommend(ctx context.Context, m Model, q Query) (*Result, err
 	if err != nil {
 		return nil, err
 	}
+	placed := s.placed(ctx, m)
 	if modelUser {
 		res.Strategy, res.Confidence = StrategyNCF, ncfConfidence(len(seen))
-		res.Items = ranked(m, scores, topK(scores, q.Offset+q.K, f.skip), q, sigmoid)
+		news, err := scoreNew(ctx, m, u, eligible(placed, f, q))
+		if err != nil {
+			return nil, fmt.Errorf("recommend for %q: %w", q.UserID, err)
+		}
+		res.Items = mergeRanked(m, scores, topK(scores, q.Offset+q.K, f.skip), news, q, sigmoid)
 		return res, nil
 	}
 	res.ColdStart = true
 	known := knownItems(m, seen)
-	if len(known) > 0 && m.ItemVector(0) != nil {
-		scores := similarity(m, known)
-		res.Strategy, res.Confidence = StrategyItemKNN, knnConfidence(len(known), len(seen))
-		res.Items = ranked(m, scores, topK(scores, q.Offset+q.K, f.skip), q, func(x float32) float64 { return float64(x) })
+	seenNew := seenPlaced(placed, seen)
+	if len(known)+len(seenNew) > 0 && m.ItemVector(0) != nil {
+		c := centroid(m, known, seenNew)
+		scores := similarity(m, c)
+		res.Strategy, res.Confidence = StrategyItemKNN, knnConfidence(len(known)+len(seenNew), len(seen))
+		res.Items = mergeRanked(m, scores, topK(scores, q.Offset+q.K, f.skip), byDot(eligible(placed, f, q), c), q,
+			func(x float32) float64 { return float64(x) })
 	} else {
 		res.Strategy = StrategyPopular
 		res.Items, res.Confidence = s.popular(ctx, m, q, f)
@@ -140,17 +151,6 @@ func (s *Service) coldStart(ctx context.Context, res *Result, seen, known int) {
 	})
 }
 
-// ranked turns the best-first indices idx into the page q asks for.
-func ranked(m Model, scores []float32, idx []int, q Query, score func(float32) float64) []Item {
-	from, to := page(len(idx), q)
-	items := make([]Item, 0, to-from)
-	for r := from; r < to; r++ {
-		i := idx[r]
-		items = append(items, Item{ItemID: m.ItemID(i), Score: score(scores[i]), Rank: r + 1})
-	}
-	return items
-}
-
 func sigmoid(x float32) float64 { return 1 / (1 + math.Exp(-float64(x))) }
 
 // knownItems returns the model's indices of the seen items it knows.
@@ -164,26 +164,67 @@ func knownItems(m Model, seen map[string]struct{}) []int {
 	return known
 }
 
-// similarity scores every item by its mean cosine similarity to the known items. Item
-// vectors are L2-normalised, so that mean equals the dot product with their centroid.
-func similarity(m Model, known []int) []float32 {
-	dim := len(m.ItemVector(0))
-	centroid := make([]float32, dim)
+// centroid is the mean of the known items' vectors and the seen new items' vectors.
+// Vectors are L2-normalised, so an item's dot product with it is its mean cosine
+// similarity to them.
+func centroid(m Model, known []int, news [][]float32) []float32 {
+	c := make([]float32, len(m.ItemVector(0)))
 	for _, i := range known {
 		for d, v := range m.ItemVector(i) {
-			centroid[d] += v
+			c[d] += v
 		}
 	}
-	for d := range centroid {
-		centroid[d] /= float32(len(known))
+	for _, vec := range news {
+		for d, v := range vec {
+			c[d] += v
+		}
 	}
+	for d := range c {
+		c[d] /= float32(len(known) + len(news))
+	}
+	return c
+}
+
+// similarity scores every item of the model by the dot product of its vector with c.
+func similarity(m Model, c []float32) []float32 {
 	scores := make([]float32, m.NumItems())
 	for j := range scores {
 		var dot float32
 		for d, v := range m.ItemVector(j) {
-			dot += v * centroid[d]
+			dot += v * c[d]
 		}
 		scores[j] = dot
 	}
 	return scores
+}
+
+// seenPlaced returns the vectors of the new items the user has seen.
+func seenPlaced(placed []placedItem, seen map[string]struct{}) [][]float32 {
+	var out [][]float32
+	for _, p := range placed {
+		if _, ok := seen[p.id]; ok {
+			out = append(out, p.vec)
+		}
+	}
+	return out
+}
+
+// scoreNew scores the eligible new items for model user u with the model itself.
+func scoreNew(ctx context.Context, m Model, u int, placed []placedItem) ([]scoredNew, error) {
+	if len(placed) == 0 {
+		return nil, nil
+	}
+	embs := make([][]float32, len(placed))
+	for i, p := range placed {
+		embs[i] = p.emb
+	}
+	logits, err := m.(TextModel).ScoreItems(ctx, int64(u), embs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]scoredNew, len(placed))
+	for i, p := range placed {
+		out[i] = scoredNew{p.id, logits[i]}
+	}
+	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/contentml/mlbundle/shared/interactions"
@@ -75,6 +76,11 @@ type Service struct {
 	metrics     *metrics.Emitter
 	overlap     bool         // read the history while the model scores
 	unavailable Availability // nil: every item is available
+	newItems    NewItems     // nil: no items registered after training
+	itemWriter  ItemWriter   // nil: registration refused
+
+	placedMu   sync.Mutex
+	placedMemo map[placedKey][]float32 // embeddings placed by serving, per model version
 }
 
 // Option tunes a Service.

@@ -19,6 +19,9 @@ type SimilarResult struct {
 	Items        []Item `json:"items"`
 	ModelVersion string `json:"model_version"`
 	Offset       int    `json:"offset"`
+	// ColdStart is true when the item was registered after training: it is placed by
+	// its text (docs/item-cold-start.md).
+	ColdStart bool `json:"cold_start"`
 }
 
 // Similar returns the page q asks for of the items most similar to itemID (never the
@@ -42,12 +45,23 @@ func (s *Service) Similar(ctx context.Context, itemID string, q Query) (*Similar
 		return nil, err
 	}
 	defer release()
-	i, ok := m.ItemIndex(itemID)
-	if !ok {
-		return nil, fmt.Errorf("%w: item %q is not in model version %s", ErrNotFound, itemID, m.Version())
-	}
-	if m.ItemVector(i) == nil {
+	placed := s.placed(ctx, m)
+	i, trained := m.ItemIndex(itemID)
+	var query []float32
+	switch {
+	case m.ItemVector(0) == nil:
 		return nil, fmt.Errorf("%w: model version %s has no item vectors", ErrNotFound, m.Version())
+	case trained:
+		query = m.ItemVector(i)
+	default:
+		for _, p := range placed {
+			if p.id == itemID {
+				query = p.vec
+			}
+		}
+		if query == nil {
+			return nil, fmt.Errorf("%w: item %q is not in model version %s nor registered with a text", ErrNotFound, itemID, m.Version())
+		}
 	}
 	seen := map[string]struct{}{}
 	if q.UserID != "" && q.ExcludeSeen {
@@ -63,8 +77,12 @@ func (s *Service) Similar(ctx context.Context, itemID string, q Query) (*Similar
 	if err != nil {
 		return nil, err
 	}
-	f.skip.set(i)
-	scores := similarity(m, []int{i})
-	return &SimilarResult{ItemID: itemID, ModelVersion: m.Version(), Offset: q.Offset,
-		Items: ranked(m, scores, topK(scores, q.Offset+q.K, f.skip), q, func(x float32) float64 { return float64(x) })}, nil
+	if trained {
+		f.skip.set(i)
+	}
+	f.ids[itemID] = struct{}{} // never the item itself
+	scores := similarity(m, query)
+	return &SimilarResult{ItemID: itemID, ModelVersion: m.Version(), Offset: q.Offset, ColdStart: !trained,
+		Items: mergeRanked(m, scores, topK(scores, q.Offset+q.K, f.skip), byDot(eligible(placed, f, q), query), q,
+			func(x float32) float64 { return float64(x) })}, nil
 }
