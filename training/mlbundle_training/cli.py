@@ -12,6 +12,7 @@ import json
 import logging
 import sys
 from dataclasses import dataclass, fields
+from pathlib import Path
 
 from .errors import TrainingError
 
@@ -139,7 +140,10 @@ def cmd_tune(ns: argparse.Namespace) -> str:
                      ns.patience, ns.seed, ns.split, ns.single_interaction, ns.eval_negatives,
                      10, ns.select_metric, trials_file, ns.progress)
     check_writable(cfg.output_dir)
-    return str(run(cfg, DataSource.from_args(ns).load()))
+    from .itemtext.place import placer_for
+
+    place = placer_for(ns.item_text_encoder, ns.item_text_max_length, ns.seed)
+    return str(run(cfg, DataSource.from_args(ns).load(), place))
 
 
 def _tune_flags(p: argparse.ArgumentParser) -> None:
@@ -166,6 +170,9 @@ def _tune_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--trials-file", default=None,
                    help="JSON lines, one per trial (default <output-dir>/tune/<version>.jsonl)")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bar")
+    p.add_argument("--item-text-encoder", default="none", choices=("none", "tiny", "minilm"),
+                   help="as for train-ncf: fit the graphs that place new items by text on the winner")
+    p.add_argument("--item-text-max-length", type=int, default=64, help="as for train-ncf")
     _synthetic_flags(p)
 
 
@@ -207,6 +214,41 @@ def cmd_synth_checkpoint(ns: argparse.Namespace) -> str:
                                 version=ns.version))
 
 
+def cmd_item_cold_start(ns: argparse.Namespace) -> str:
+    """Hide items, train, add them back by text; prints the table (and writes JSON)."""
+    from .itemtext.holdout import HoldoutConfig, run, table
+    from .ncf.train import NCFConfig
+
+    rows = []
+    for path in ns.data_path:
+        ncf = NCFConfig(epochs=ns.epochs, lr=ns.lr, batch_size=ns.batch_size, variant=ns.variant, seed=ns.seed,
+                        progress=False, single_interaction="train-only", device="cpu")
+        cfg = HoldoutConfig(hidden_share=ns.hidden_share, encoder=ns.encoder, max_length=ns.max_length,
+                            seed=ns.seed, ncf=ncf)
+        source = DataSource(path, ns.seed, ns.synthetic_users, ns.synthetic_items, ns.synthetic_count)
+        rows.append(run(cfg, source.load()))
+    if ns.out:
+        Path(ns.out).write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
+    return table(rows)
+
+
+def _item_cold_start_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data-path", nargs="+", default=["synthetic"],
+                   help="one or more data sets: MovieLens u.data (titles from u.item beside it), "
+                        "JSON/JSONL with texts, or 'synthetic' (texts from the latent topics)")
+    p.add_argument("--hidden-share", type=float, default=0.1,
+                   help="share of the items with a text hidden from training (with their interactions)")
+    p.add_argument("--encoder", default="minilm", choices=("tiny", "minilm"), help="text encoder of the placement")
+    p.add_argument("--max-length", type=int, default=64, help="tokens of an item text")
+    p.add_argument("--epochs", type=int, default=12, help="NCF training epochs (best on validation kept)")
+    p.add_argument("--lr", type=float, default=0.002, help="Adam learning rate")
+    p.add_argument("--batch-size", type=int, default=1024, help="training batch size")
+    p.add_argument("--variant", default="neumf", choices=("mlp", "gmf", "neumf"), help="NCF model variant")
+    p.add_argument("--seed", type=int, default=0, help="seed of the hidden items, training and ties")
+    p.add_argument("--out", default=None, help="also write the figures as JSON to this file")
+    _synthetic_flags(p)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with every sub-command."""
     fmt = argparse.ArgumentDefaultsHelpFormatter
@@ -237,6 +279,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="random seed")
     _synthetic_flags(p)
     p.set_defaults(func=cmd_prepare)
+
+    p = sub.add_parser("item-cold-start", help="measure items added by text: hide items, train, add them "
+                       "back, rank them against popularity and random placement", formatter_class=fmt)
+    _item_cold_start_flags(p)
+    p.set_defaults(func=cmd_item_cold_start)
 
     p = sub.add_parser("convert-movielens", help="MovieLens 100K u.data -> interactions JSONL", formatter_class=fmt)
     p.add_argument("--input", required=True, help="path of u.data")

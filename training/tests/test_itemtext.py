@@ -174,3 +174,18 @@ def test_proof_refuses_item_text_without_parity(exported, tmp_path):
     (c / "manifest.json").write_text(json.dumps(man))
     with pytest.raises(TrainingError, match="no check of score_items.onnx"):
         proof.check_servable(c)
+
+
+def test_tune_command_places_items_on_the_winner(tmp_path, capsys):
+    from mlbundle_training.cli import main
+
+    out = tmp_path / "out"
+    assert main(["tune", "--data-path", "synthetic", "--synthetic-users", "60", "--synthetic-items", "50",
+                 "--synthetic-count", "1000", "--models", "als", "--trials", "1", "--output-dir", str(out),
+                 "--version", "tuned", "--no-progress", "--item-text-encoder", "tiny",
+                 "--item-text-max-length", "32"]) == 0
+    d = out / "ncf" / "tuned"
+    man = json.loads((d / "manifest.json").read_text())
+    assert man["ncf"]["variant"] == "gmf" and man["ncf"]["item_text"]["embedding_dim"] == man["ncf"]["item_vector_dim"]
+    assert "item_text_validation_cosine" in man["metrics"] and "item_text_alpha" in man["hyperparameters"]
+    proof.check_servable(d)

@@ -257,16 +257,23 @@ def tune(cfg: TuneConfig, data: Interactions) -> TuneResult:
     return TuneResult(best, records, metrics, ev, selection)
 
 
-def run(cfg: TuneConfig, data: Interactions) -> Path:
-    """Tune, then export the winner through the NCF checkpoint contract."""
+def run(cfg: TuneConfig, data: Interactions, place: Any = None) -> Path:
+    """Tune, then export the winner through the NCF checkpoint contract. ``place``
+    (``mlbundle_training.itemtext.place.placer_for``) adds the graphs that place new items
+    by text, fitted on the winner."""
     from .export import export_checkpoint
 
     res = tune(cfg, data)
     hyper = {"model": res.best.model_kind, **res.best.settings, "seed": cfg.seed,
              "split": cfg.split, "select_metric": cfg.select_metric, "selection": res.selection}
     summary = {**data.summary(), "evaluation": res.evaluation.describe(cfg.top_k)}
-    return export_checkpoint(res.best.model, data, cfg.output_dir, cfg.version, hyper, res.metrics,
-                             summary, history=res.best.history)
+    metrics, placer = res.metrics, None
+    if place is not None:
+        placer = place(res.best.model, data)
+        hyper["item_text_alpha"] = placer.alpha
+        metrics = {**metrics, "item_text_validation_cosine": placer.validation_cosine}
+    return export_checkpoint(res.best.model, data, cfg.output_dir, cfg.version, hyper, metrics,
+                             summary, history=res.best.history, placer=placer)
 
 
 def with_models(cfg: TuneConfig, models: list[str]) -> TuneConfig:

@@ -1,0 +1,194 @@
+"""Held-out items placed by text: how well do they rank for the users who took them?
+
+A share of the items that have a text is hidden, with every interaction on them, before
+training. The NCF model is trained on the rest and exported with the item-text graphs
+(:mod:`.place`); the hidden items are then added by their text exactly as serving adds
+them (``item_text.onnx``) and scored with ``score_items.onnx``, and each (user, hidden
+item) pair of a user the model knows is ranked:
+
+- among the hidden items (``new``): which new item would this user take;
+- among the hidden items and every trained item the user has not seen (``all``): does the
+  new item reach the user's whole top-K.
+
+The text placement is compared with two text-blind placements of the same new items:
+``popularity`` (every new item at the mean embedding of the most popular tenth of the
+trained items) and ``random`` (each at the embedding of a trained item drawn at random).
+Ties are broken at random (seeded). Settings of the map are chosen on trained items
+(:func:`.place.fit_map`); the hidden items are only ever the test.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..data.interactions import Interactions
+from ..errors import TrainingError
+from ..ncf.export import export_checkpoint
+from ..ncf.train import NCFConfig, train
+from .place import ITEM_TEXT_FILE, SCORE_ITEMS_FILE, placer_for
+
+log = logging.getLogger(__name__)
+PLACEMENTS = ("text", "popularity", "random")
+
+
+@dataclass
+class HoldoutConfig:
+    """One hold-out run: the data's hidden share, the encoder and the NCF settings."""
+
+    hidden_share: float = 0.1
+    encoder: str = "minilm"
+    max_length: int = 64
+    top_k: int = 10
+    popular_share: float = 0.1
+    seed: int = 0
+    ncf: NCFConfig = field(default_factory=lambda: NCFConfig(progress=False, single_interaction="train-only"))
+
+
+def hide_items(data: Interactions, share: float, seed: int) -> tuple[Interactions, np.ndarray]:
+    """The interactions without a seeded ``share`` of the items that have a text, and the
+    hidden items' indices in ``data``. Users left without interactions drop out."""
+    with_text = np.array([i for i, x in enumerate(data.item_ids) if data.item_texts.get(x)], np.int64)
+    n = int(round(share * len(with_text)))
+    if n < 1 or len(with_text) - n < 5:
+        raise TrainingError(f"{data.source}: {len(with_text)} items with a text cannot hide {share:.0%}")
+    hidden = np.sort(np.random.default_rng(seed).choice(with_text, n, replace=False))
+    keep = ~np.isin(data.items, hidden)
+    items_left = np.setdiff1d(np.arange(data.num_items), hidden)
+    users_left = np.unique(data.users[keep])
+    item_map = np.full(data.num_items, -1, np.int64)
+    item_map[items_left] = np.arange(len(items_left))
+    user_map = np.full(data.num_users, -1, np.int64)
+    user_map[users_left] = np.arange(len(users_left))
+    ids = [data.item_ids[i] for i in items_left]
+    out = Interactions(user_map[data.users[keep]], item_map[data.items[keep]], data.timestamps[keep],
+                       data.weights[keep], [data.user_ids[u] for u in users_left], ids,
+                       source=f"{data.source} without {n} items",
+                       item_categories={k: v for k, v in data.item_categories.items() if k in set(ids)},
+                       item_texts={k: data.item_texts[k] for k in ids if k in data.item_texts})
+    return out, hidden
+
+
+def rank_of(scores: np.ndarray, target: int, rng: np.random.Generator) -> int:
+    """0-based rank of ``scores[target]``; ties with it are broken uniformly at random."""
+    s = scores[target]
+    greater = int(np.sum(scores > s))
+    ties = int(np.sum(scores == s)) - 1
+    return greater + int(rng.integers(0, ties + 1))
+
+
+def _metrics(ranks: list[int], k: int) -> dict[str, float]:
+    r = np.asarray(ranks)
+    return {f"hr@{k}": float(np.mean(r < k)),
+            f"ndcg@{k}": float(np.mean(np.where(r < k, 1.0 / np.log2(r + 2.0), 0.0)))}
+
+
+def _sessions(d: Path):
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 1
+    return [ort.InferenceSession(str(d / f), opts, providers=["CPUExecutionProvider"])
+            for f in (ITEM_TEXT_FILE, SCORE_ITEMS_FILE)]
+
+
+def _embed(sess, tokenizer, texts: list[str], max_length: int) -> np.ndarray:
+    """Raw item embeddings of ``texts`` through item_text.onnx."""
+    from ..classifier.batches import collate, encode
+
+    ids = encode(tokenizer, texts, max_length)
+    out = []
+    for s in range(0, len(ids), 32):
+        feed = {k: v.numpy() for k, v in collate(ids, range(s, min(len(ids), s + 32))).items()}
+        out.append(sess.run(["item_embedding"], feed)[0])
+    return np.concatenate(out)
+
+
+def placements(cfg: HoldoutConfig, text: np.ndarray, trained: np.ndarray, train_data: Interactions,
+               rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """The new items' raw embeddings under each placement."""
+    counts = np.bincount(train_data.items, minlength=train_data.num_items)
+    top = np.argsort(-counts, kind="stable")[:max(1, int(cfg.popular_share * len(counts)))]
+    pop = np.repeat(trained[top].mean(0, keepdims=True), len(text), axis=0)
+    rand = trained[rng.integers(0, len(trained), len(text))]
+    return {"text": text, "popularity": pop, "random": rand}
+
+
+def run(cfg: HoldoutConfig, data: Interactions) -> dict[str, Any]:
+    """Hide, train, place and rank (module doc); returns the figures per placement."""
+    t0 = time.perf_counter()
+    train_data, hidden = hide_items(data, cfg.hidden_share, cfg.seed)
+    result = train(cfg.ncf, train_data)
+    placer = placer_for(cfg.encoder, cfg.max_length, cfg.seed)(result.model, train_data)
+    rng = np.random.default_rng(cfg.seed + 1)
+    with tempfile.TemporaryDirectory() as tmp:
+        d = export_checkpoint(result.model, train_data, tmp, "holdout", cfg.ncf.hyperparameters(),
+                              result.metrics, placer=placer)
+        place_sess, score_sess = _sessions(d)
+        text = _embed(place_sess, placer.tokenizer, [data.item_texts[data.item_ids[i]] for i in hidden],
+                      cfg.max_length)
+        trained = result.model.item_vectors().float().numpy()
+        placed = placements(cfg, text, trained, train_data, rng)
+        ranks = _rank_pairs(data, train_data, hidden, trained, placed, score_sess, cfg.top_k, rng)
+    out = {"data": data.source, "items": data.num_items, "hidden_items": int(len(hidden)),
+           "users": train_data.num_users, "pairs": len(ranks["text"]["new"]), "encoder": cfg.encoder,
+           "variant": cfg.ncf.variant, "item_text_alpha": placer.alpha,
+           "item_text_validation_cosine": round(placer.validation_cosine, 4),
+           "model_test_full_ndcg@10": round(result.metrics.get("test_full_ndcg@10", float("nan")), 4),
+           "seconds": round(time.perf_counter() - t0, 1), "config": {**asdict(cfg), "ncf": cfg.ncf.hyperparameters()}}
+    for p in PLACEMENTS:
+        for scope in ("new", "all"):
+            for k, v in _metrics(ranks[p][scope], cfg.top_k).items():
+                out[f"{p}_{scope}_{k}"] = round(v, 4)
+    log.info(json.dumps({"event": "item_cold_start", **{k: v for k, v in out.items() if k != "config"}}))
+    return out
+
+
+def _rank_pairs(data: Interactions, train_data: Interactions, hidden: np.ndarray, trained: np.ndarray,
+                placed: dict[str, np.ndarray], score_sess, k: int, rng: np.random.Generator) -> dict:
+    """Ranks of every (known user, hidden item) pair under each placement and scope."""
+    user_index = {u: i for i, u in enumerate(train_data.user_ids)}
+    hidden_pos = {int(h): j for j, h in enumerate(hidden)}
+    took: dict[int, set[int]] = {}
+    for u, i in zip(data.users, data.items):
+        if int(i) in hidden_pos and data.user_ids[u] in user_index:
+            took.setdefault(user_index[data.user_ids[u]], set()).add(hidden_pos[int(i)])
+    seen: dict[int, set[int]] = {}
+    for u, i in zip(train_data.users, train_data.items):
+        if int(u) in took:
+            seen.setdefault(int(u), set()).add(int(i))
+    ranks = {p: {"new": [], "all": []} for p in placed}
+    n_new = len(hidden)
+    for u in sorted(took):
+        user = np.array([u], np.int64)
+        base = score_sess.run(["logits"], {"user": user, "item_embedding": trained})[0]
+        unseen = np.setdiff1d(np.arange(len(base)), np.fromiter(seen.get(u, ()), np.int64))
+        for p, emb in placed.items():
+            new = score_sess.run(["logits"], {"user": user, "item_embedding": emb.astype(np.float32)})[0]
+            for j in sorted(took[u]):
+                others = np.array([x for x in range(n_new) if x == j or x not in took[u]])
+                cand = new[others]
+                target = int(np.flatnonzero(others == j)[0])
+                ranks[p]["new"].append(rank_of(cand, target, rng))
+                ranks[p]["all"].append(rank_of(np.concatenate([cand, base[unseen]]), target, rng))
+    return ranks
+
+
+def table(rows: list[dict[str, Any]], k: int = 10) -> str:
+    """A markdown table of hold-out results (one line per data set and placement)."""
+    head = (f"| data | hidden items | test pairs | placement | HR@{k} among new | NDCG@{k} among new "
+            f"| HR@{k} among all | NDCG@{k} among all |\n|---|---|---|---|---|---|---|---|\n")
+    lines = []
+    for r in rows:
+        for p in PLACEMENTS:
+            lines.append(f"| {r['data']} | {r['hidden_items']} of {r['items']} | {r['pairs']} | {p} | "
+                         f"{r[f'{p}_new_hr@{k}']:.3f} | {r[f'{p}_new_ndcg@{k}']:.3f} | "
+                         f"{r[f'{p}_all_hr@{k}']:.3f} | {r[f'{p}_all_ndcg@{k}']:.3f} |")
+    return head + "\n".join(lines) + "\n"
