@@ -126,6 +126,9 @@ type NCFSection struct {
 	PytorchFile string `json:"pytorch_file,omitempty"`
 	// ItemText, when set, names the graphs that place a new item by its text.
 	ItemText *ItemTextSection `json:"item_text,omitempty"`
+	// Artifacts are optional files by name (RetrievalIndex, ...); a reader uses the
+	// names it knows and ignores the others.
+	Artifacts map[string]Artifact `json:"artifacts,omitempty"`
 }
 
 // ItemTextSection describes the graphs of an ncf checkpoint that place items by text
@@ -138,6 +141,21 @@ type ItemTextSection struct {
 	EmbeddingDim int       `json:"embedding_dim"`
 	MaxLength    int       `json:"max_length"`
 	Tokenizer    Tokenizer `json:"tokenizer"`
+}
+
+// RetrievalIndex names the ncf artifact holding the candidate-retrieval index
+// (shared/ivf reads it).
+const RetrievalIndex = "retrieval_index"
+
+// Artifact is one optional file of a checkpoint: its name in files, the format it is
+// written in and the version of that format, the length of its vectors (where it
+// has vectors) and free-form build settings.
+type Artifact struct {
+	File          string         `json:"file"`
+	Format        string         `json:"format"`
+	FormatVersion int            `json:"format_version"`
+	Dim           int            `json:"dim,omitempty"`
+	Params        map[string]any `json:"params,omitempty"`
 }
 
 // ClassifierSection is the classifier part of a manifest.

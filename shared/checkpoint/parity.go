@@ -21,6 +21,20 @@ type Parity struct {
 	Checks []ParityCheck `json:"checks"`
 	// Texts are end-to-end classifier cases (text -> logits); see RunTextParity.
 	Texts []TextCase `json:"texts,omitempty"`
+	// Retrieval are ncf candidate-retrieval cases (the retrieval_index artifact).
+	Retrieval []RetrievalCase `json:"retrieval,omitempty"`
+}
+
+// RetrievalCase is one search of a retrieval index and the candidates training's
+// search returned: Items best first, with their retrieval Scores.
+type RetrievalCase struct {
+	File       string    `json:"file"`
+	User       int       `json:"user"`
+	Scan       int       `json:"scan"`
+	Candidates int       `json:"candidates"`
+	Items      []int     `json:"items"`
+	Scores     []float64 `json:"scores"`
+	Tolerance  float64   `json:"tolerance"`
 }
 
 // ParityCheck is one run of one ONNX file.
@@ -167,6 +181,14 @@ func ParseParity(data []byte) (*Parity, error) {
 	for i, tc := range p.Texts {
 		if len(tc.Logits) == 0 || !(tc.Tolerance >= 0) {
 			probs.add("texts[%d] needs logits and a tolerance >= 0", i)
+		}
+	}
+	for i, rc := range p.Retrieval {
+		if err := CheckFileName(rc.File); err != nil {
+			probs.add("retrieval[%d].file: %v", i, err)
+		}
+		if len(rc.Items) != len(rc.Scores) || len(rc.Items) > rc.Candidates || rc.User < 0 || rc.Scan < 0 || !(rc.Tolerance > 0) {
+			probs.add("retrieval[%d] needs a user, scan >= 0, as many scores as items (at most candidates) and a tolerance > 0", i)
 		}
 	}
 	if err := probs.err("parity.json"); err != nil {

@@ -203,6 +203,13 @@ func (m *Manifest) validateNCF(p *problems) {
 		}
 		m.validateTokenizer(p, "ncf.item_text.tokenizer", t.Tokenizer)
 	}
+	for _, name := range slices.Sorted(maps.Keys(n.Artifacts)) {
+		a := n.Artifacts[name]
+		m.needFile(p, "ncf.artifacts."+name+".file", a.File)
+		if a.Format == "" || a.FormatVersion < 1 {
+			p.add("ncf.artifacts.%s: format %q version %d, want a name and a version >= 1", name, a.Format, a.FormatVersion)
+		}
+	}
 }
 
 // validateTokenizer checks the tokenizer settings of a section named field.

@@ -10,10 +10,10 @@ import (
 )
 
 // Kind is the ncf model kind of docs/checkpoint.md, defined once: serving loads
-// it with Load (id maps, popular list, item vectors and every graph, each checked
-// against its contract), fetches every file but the training ones, and a version
-// proves itself by loading exactly so and reproducing parity.json on every graph
-// (with an item_text section also on its two graphs).
+// it with Load (id maps, popular list, item vectors, retrieval index and every graph,
+// each checked against its contract), fetches every file but the training ones, and a
+// version proves itself by loading exactly so and reproducing parity.json on every
+// graph (with an item_text section also on its two graphs) and the retrieval index.
 func Kind(opts onnx.Options) modelstore.Kind[*Model] {
 	return modelstore.Kind[*Model]{
 		Name:  checkpoint.NCF,
@@ -42,5 +42,20 @@ func verify(ctx context.Context, man *checkpoint.Manifest, dir string, opts onnx
 	if err := p.Covers(files...); err != nil {
 		return err
 	}
-	return checkpoint.RunParity(ctx, m, p)
+	if err := checkpoint.RunParity(ctx, m, p); err != nil {
+		return err
+	}
+	return m.checkRetrieval(p)
+}
+
+// checkRetrieval requires a checkpoint with a retrieval index to carry retrieval cases
+// in parity.json, and the index to reproduce them.
+func (m *Model) checkRetrieval(p *checkpoint.Parity) error {
+	if m.index == nil {
+		return nil
+	}
+	if len(p.Retrieval) == 0 {
+		return fmt.Errorf("%w: parity.json has no retrieval case for the retrieval index", checkpoint.ErrParity)
+	}
+	return m.index.CheckParity(p.Retrieval)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/contentml/mlbundle/shared/checkpoint"
+	"github.com/contentml/mlbundle/shared/ivf"
 	"github.com/contentml/mlbundle/shared/onnx"
 )
 
@@ -30,6 +31,7 @@ type Model struct {
 	vectors  []float32 // row-major [items x dim], L2-normalised rows; nil when absent
 	cats     []string  // category of each item ("" none); nil when the checkpoint has none
 	dim      int
+	index    *ivf.Index // candidate retrieval; nil when the checkpoint has none
 	predict  *onnx.Session
 	scoreAll *onnx.Session
 	text     *itemText // nil when the checkpoint cannot place items by text
@@ -92,7 +94,7 @@ func (m *Model) VectorDim() int { return m.dim }
 const DefaultThreads = 1
 
 // Load opens the verified version in dir described by man: it reads the id maps, the
-// popular list and the item vectors, opens both ONNX graphs and checks their inputs and
+// popular list, the item vectors and the retrieval index, opens both ONNX graphs and checks their inputs and
 // outputs against the contract and the manifest, and scores one user to check
 // that score_all.onnx yields one logit per item. opts.IntraOpThreads 0 means
 // DefaultThreads. Its signature fits modelstore.LoadFunc once opts is bound.
@@ -123,6 +125,11 @@ func Load(ctx context.Context, man *checkpoint.Manifest, dir string, opts onnx.O
 	if sec.ItemVectorsFile != "" {
 		m.dim = sec.ItemVectorDim
 		if m.vectors, err = readVectors(dir, sec.ItemVectorsFile, sec.NumItems, sec.ItemVectorDim); err != nil {
+			return nil, fmt.Errorf("load ncf %s: %w", dir, err)
+		}
+	}
+	if a, ok := sec.Artifacts[checkpoint.RetrievalIndex]; ok {
+		if m.index, err = readIndex(dir, a, sec); err != nil {
 			return nil, fmt.Errorf("load ncf %s: %w", dir, err)
 		}
 	}

@@ -1,12 +1,15 @@
 package recommend
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/contentml/mlbundle/shared/interactions"
+	"github.com/contentml/mlbundle/shared/ivf"
 	"github.com/contentml/mlbundle/shared/modelstore"
 	"github.com/contentml/mlbundle/shared/ncf"
 )
@@ -22,6 +25,13 @@ type fakeModel struct {
 	cats    []string    // nil: no item categories
 	popular []ncf.Popular
 	failAll error // returned by ScoreAll when set
+	// index gives the model a retrieval index: Retrieve ranks the items by retrieval
+	// (default: the logits) and exact is what it reports.
+	index        bool
+	exact        bool
+	retrieval    [][]float32
+	retrieved    int   // calls of Retrieve
+	failRetrieve error // returned by Retrieve when set
 }
 
 func (m *fakeModel) Version() string      { return m.version }
@@ -70,6 +80,32 @@ func (m *fakeModel) Predict(_ context.Context, users, items []int64) ([]float32,
 		out[i] = m.logits[users[i]][items[i]]
 	}
 	return out, nil
+}
+
+func (m *fakeModel) HasIndex() bool { return m.index }
+
+// Retrieve ranks every item not skipped by its retrieval score (ties: lower index) and
+// keeps p.Candidates; p.Scan is ignored (the fake scans everything).
+func (m *fakeModel) Retrieve(u int, p ivf.Probe, skip func(int) bool) ([]int, bool, error) {
+	if !m.index {
+		return nil, false, ncf.ErrNoIndex
+	}
+	m.retrieved++
+	if m.failRetrieve != nil {
+		return nil, false, m.failRetrieve
+	}
+	score := m.logits[u]
+	if m.retrieval != nil {
+		score = m.retrieval[u]
+	}
+	var out []int
+	for j := range m.items {
+		if skip == nil || !skip(j) {
+			out = append(out, j)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b int) int { return cmp.Compare(score[b], score[a]) })
+	return out[:min(len(out), p.Candidates)], m.exact, nil
 }
 
 // fixedModels always lends the same model; err, when set, is returned instead.

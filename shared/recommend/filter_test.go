@@ -80,6 +80,7 @@ func TestFiltersNeverShortenTheAnswer(t *testing.T) {
 		if strategy == StrategyPopular {
 			m.vectors = nil // a user with known items but no vectors: popular
 		}
+		m.index = trial%2 == 1 // with an index, every strategy answers the same
 		store := &memStore{seen: map[string]map[string]struct{}{user: seen}, top: top}
 		q := Query{UserID: user, K: 1 + rng.IntN(15), ExcludeSeen: trial%5 != 0, Exclude: exclude}
 		q.Offset = rng.IntN(n / 2)
@@ -100,6 +101,9 @@ func TestFiltersNeverShortenTheAnswer(t *testing.T) {
 		}
 		if res.Strategy != strategy {
 			t.Fatalf("trial %d: strategy %s, want %s", trial, res.Strategy, strategy)
+		}
+		if twoStage := m.index && strategy == StrategyNCF; twoStage != (m.retrieved > 0) {
+			t.Fatalf("trial %d: %d retrievals, want some only for a known user with an index", trial, m.retrieved)
 		}
 		drop := map[string]struct{}{}
 		for id := range unavailable {

@@ -81,6 +81,10 @@ func (s *Service) recommend(ctx context.Context, m Model, q Query) (*Result, err
 		if err != nil {
 			return nil, fmt.Errorf("recommend for %q: %w", q.UserID, err)
 		}
+		if scores == nil { // a retrieval index: re-rank its candidates, new items beside them
+			res.Items, err = s.twoStage(ctx, m, u, q, f, news)
+			return res, err
+		}
 		res.Items = mergeRanked(m, scores, topK(scores, q.Offset+q.K, f.skip), news, q, sigmoid)
 		return res, nil
 	}
@@ -101,7 +105,8 @@ func (s *Service) recommend(ctx context.Context, m Model, q Query) (*Result, err
 	return res, nil
 }
 
-// scoreAndRead scores every item for a user the model knows (scores nil otherwise) and
+// scoreAndRead scores every item for a user the model knows (scores nil otherwise, and
+// for a model with a retrieval index, which recommend re-ranks in twoStage) and
 // reads the user's history, one after the other or, with OverlapReads, at once. For a
 // user the model knows it also reports whether the user was forgotten after the model
 // was trained: the model then still knows them, but must not use what it knows.
@@ -109,6 +114,14 @@ func (s *Service) scoreAndRead(ctx context.Context, m Model, userID string, u in
 	if !modelUser {
 		seen, err := s.seen(ctx, userID)
 		return nil, seen, false, err
+	}
+	if m.HasIndex() { // two-stage: retrieval leaves the filtered items out, so read first
+		seen, err := s.seen(ctx, userID)
+		if err != nil {
+			return nil, nil, false, err
+		}
+		forgotten, err := s.forgottenSince(ctx, m, userID)
+		return nil, seen, forgotten, err
 	}
 	var scores []float32
 	scored := make(chan error, 1)

@@ -210,8 +210,9 @@ def cmd_synth_checkpoint(ns: argparse.Namespace) -> str:
     """Random-init NCF checkpoint of a given size (serving benchmarks only)."""
     from .ncf.synth_checkpoint import synth_checkpoint
 
+    index = {"auto": None, "on": True, "off": False}[ns.index]
     return str(synth_checkpoint(ns.items, ns.users, ns.out, ns.variant, seed=ns.seed,
-                                version=ns.version))
+                                version=ns.version, from_model=ns.from_model, index=index))
 
 
 def cmd_item_cold_start(ns: argparse.Namespace) -> str:
@@ -296,13 +297,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--activate", action="store_true", help="local store: point <kind>/ACTIVE at this version")
     p.set_defaults(func=cmd_publish)
 
-    p = sub.add_parser("synth-checkpoint", help="random-init NCF checkpoint for serving benchmarks", formatter_class=fmt)
+    p = sub.add_parser("synth-checkpoint", help="random-init or trained-derived NCF checkpoint for serving benchmarks", formatter_class=fmt)
     p.add_argument("--items", type=int, required=True, help="number of items")
     p.add_argument("--users", type=int, default=1000, help="number of users")
     p.add_argument("--out", required=True, help="store root; writes <out>/ncf/<version>/")
     p.add_argument("--variant", default="neumf", choices=("mlp", "gmf", "neumf"), help="model variant")
     p.add_argument("--seed", type=int, default=0, help="random seed")
     p.add_argument("--version", default=None, help="version name (default synth-<items>)")
+    p.add_argument("--from-model", default=None,
+                   help="a trained checkpoint's model.pt: its users and tower, items drawn from its "
+                        "item distribution (--users and --variant are then the trained model's)")
+    p.add_argument("--index", default="auto", choices=("auto", "on", "off"),
+                   help="retrieval index: auto writes one from the export's minimum catalogue size")
     p.set_defaults(func=cmd_synth_checkpoint)
 
     try:

@@ -1,4 +1,4 @@
-"""Benchmarks: ``python -m mlbundle_training.bench {ncf,catalogue,compare,classifier,int8,tiles} [flags]``.
+"""Benchmarks: ``python -m mlbundle_training.bench {ncf,catalogue,compare,classifier,int8,tiles,retrieval} [flags]``.
 
 Each name is a module of this package (``mlbundle_training.bench.<name>``) whose docstring
 says what it measures. The benchmark suite (make bench, docs/ML_BENCHMARKS.md) records its
@@ -13,7 +13,7 @@ import sys
 BENCHES = {"ncf": "mlbundle_training.bench.ncf", "catalogue": "mlbundle_training.bench.catalogue",
            "compare": "mlbundle_training.bench.compare",
            "classifier": "mlbundle_training.bench.classifier", "int8": "mlbundle_training.bench.int8",
-           "tiles": "mlbundle_training.bench.tiles"}
+           "tiles": "mlbundle_training.bench.tiles", "retrieval": "mlbundle_training.bench.retrieval"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -225,11 +225,15 @@ def verify_parity_onnx(directory: str | os.PathLike, check: Mapping[str, Any]) -
 
 
 def write_parity(directory: str | os.PathLike, checks: Sequence[Mapping[str, Any]],
-                 texts: Sequence[Mapping[str, Any]] | None = None) -> Path:
-    """Write ``parity.json`` with the given checks (and classifier ``texts``)."""
+                 texts: Sequence[Mapping[str, Any]] | None = None,
+                 retrieval: Sequence[Mapping[str, Any]] | None = None) -> Path:
+    """Write ``parity.json`` with the given checks (and classifier ``texts``, ncf
+    ``retrieval`` cases)."""
     doc: dict[str, Any] = {"checks": list(checks)}
     if texts is not None:
         doc["texts"] = list(texts)
+    if retrieval:
+        doc["retrieval"] = list(retrieval)
     validate.check("parity", doc, f"{Path(directory) / PARITY}")
     return write_json_atomic(Path(directory) / PARITY, doc, indent=None)
 

@@ -50,6 +50,12 @@ def check_servable(directory: str | Path) -> dict[str, Any]:
         ckpt.verify_parity_onnx(d, c)
     if kind == "classifier":
         _text_parity(d, m, parity, sessions["model.onnx"])
+    index = m.get("ncf", {}).get("artifacts", {}).get("retrieval_index")
+    if index:
+        from ..ncf import retrieval  # the index's reader and search live with its writer
+
+        retrieval.check_parity(d, index, m["ncf"]["num_users"], m["ncf"]["num_items"],
+                               parity.get("retrieval", []))
     return m
 
 

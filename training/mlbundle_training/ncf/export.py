@@ -25,6 +25,7 @@ from ..errors import TrainingError
 from ..data.interactions import Interactions
 from typing import Protocol
 
+from . import retrieval
 from .model import NCF, NCFShape, ScoreAll
 
 log = logging.getLogger(__name__)
@@ -181,9 +182,11 @@ def _run(sess_path: Path, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
 
 
 def write_files(model: NCF, data: Interactions, d: Path, extra: dict[str, Any],
-                placer: ItemGraphs | None = None) -> tuple[dict[str, Any], dict[str, Any] | None]:
+                placer: ItemGraphs | None = None,
+                index: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
     """Write every file but the manifest into ``d``; return the manifest's ONNX section
-    and, with a ``placer``, its ``item_text`` section (graphs of :mod:`.itemtext`)."""
+    and the optional entries of its ncf section: with a ``placer``, ``item_text`` (graphs
+    of :mod:`.itemtext`); with ``index``, the retrieval index artifact (:mod:`.retrieval`)."""
     model = model.cpu().float().eval()
     s = model.shape
     u0 = torch.zeros(2, dtype=torch.long)
@@ -212,16 +215,22 @@ def write_files(model: NCF, data: Interactions, d: Path, extra: dict[str, Any],
     checks += [ckpt.parity_check("score_all.onnx", {"user": np.array([u], np.int64)},
                                  {"logits": all_logits[u]}, TOLERANCE) for u in probe]
     graphs = ["model.onnx", "score_all.onnx"]
-    section = None
+    optional: dict[str, Any] = {}
     if placer is not None:
         section, more = placer.write(model, d)
         checks += more
         graphs += [section["file"], section["score_file"]]
+        optional["item_text"] = section
     for c in checks:
         ckpt.verify_parity_onnx(d, c)
     _check_score_all(d, probe, s.num_items)
-    ckpt.write_parity(d, checks)
-    return {name: ckpt.describe_onnx(d / name) for name in graphs}, section
+    cases = None
+    if index:
+        artifact, cases = retrieval.export_index(model, d)
+        retrieval.check_parity(d, artifact, s.num_users, s.num_items, cases)
+        optional["artifacts"] = {retrieval.ARTIFACT: artifact}
+    ckpt.write_parity(d, checks, retrieval=cases)
+    return {name: ckpt.describe_onnx(d / name) for name in graphs}, optional
 
 
 def _check_score_all(d: Path, users: list[int], num_items: int, chunk: int = 1 << 20) -> None:
@@ -244,20 +253,23 @@ def export_checkpoint(model: NCF, data: Interactions, root: str | Path, version:
                       data_summary: dict[str, Any] | None = None, created_at: str | None = None,
                       revision: str | None = None,
                       history: list[dict[str, Any]] | None = None,
-                      placer: ItemGraphs | None = None) -> Path:
+                      placer: ItemGraphs | None = None, index: bool | None = None) -> Path:
     """Write ``<root>/ncf/<version>/`` and its manifest (last); return the directory.
 
     ``created_at``/``revision`` override the clock and git (reproducible fixtures);
     ``history`` (one record per epoch or iteration) is kept in model.pt for plots;
-    ``placer`` (mlbundle_training.itemtext) adds the graphs that place items by text.
+    ``placer`` (mlbundle_training.itemtext) adds the graphs that place items by text;
+    ``index`` writes a retrieval index (None: from ``retrieval.MIN_ITEMS`` items on).
     """
+    if index is None:
+        index = model.shape.num_items >= retrieval.MIN_ITEMS
     version = ckpt.validate_version(version or ckpt.default_version())
     d = ckpt.prepare_version_dir(root, "ncf", version)
     s: NCFShape = model.shape
     try:
-        onnx_io, item_text = write_files(model, data, d, {"hyperparameters": hyperparameters,
-                                                          "metrics": metrics, "history": history or []},
-                                         placer)
+        onnx_io, optional = write_files(model, data, d, {"hyperparameters": hyperparameters,
+                                                         "metrics": metrics, "history": history or []},
+                                        placer, index)
         section = {"variant": s.variant, "num_users": s.num_users, "num_items": s.num_items,
                    "user_ids_file": "users.json", "item_ids_file": "items.json",
                    "popular_file": "popular.json", "item_vectors_file": "item_vectors.f32",
@@ -265,8 +277,7 @@ def export_checkpoint(model: NCF, data: Interactions, root: str | Path, version:
                    "pytorch_file": "model.pt"}
         if data.item_categories:
             section["item_categories_file"] = "item_categories.json"
-        if item_text is not None:
-            section["item_text"] = item_text
+        section.update(optional)
         ckpt.write_manifest(d, "ncf", version, onnx_io, hyperparameters,
                             data_summary or data.summary(), metrics, section,
                             created_at=created_at, revision=revision)
