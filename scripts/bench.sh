@@ -67,6 +67,7 @@ run_go() {
   if [ -n "${1:-}" ]; then gobench ./shared/... "$1" "$t"; return; fi
   gobench ./shared/recommend 'Recommend$' "$t"
   gobench ./shared/recommend 'RecommendQuality|ParityNCF' 1x
+  gobench ./shared/recommend 'TwoStage' 1x
   gobench ./shared/classify 'Classify$' "${CLASSIFY_BENCHTIME:-60x}"
   gobench ./shared/classify 'Parity$' 1x
   gobench ./shared/classify 'ColdStart' "${RUNS:-5}x"

@@ -170,7 +170,7 @@ func TestReadRejects(t *testing.T) {
 	f := newFixture(3, 4, 100, 5, 4)
 	good := f.bytes()
 	at := func(word int) int { return 40 + 4*word } // offset of the word-th value after the header
-	lists := f.lists * f.dim                         // words of centroids
+	lists := f.lists * f.dim                        // words of centroids
 	tests := []struct {
 		name, want   string
 		edit         func(b []byte) []byte

@@ -80,9 +80,18 @@ func flagged(list []Item) []string {
 	return out
 }
 
+// TestNewItemsJoinPersonalAnswers runs with and without a retrieval index: new items
+// join the index's re-ranked candidates as they join the exact ranking.
 func TestNewItemsJoinPersonalAnswers(t *testing.T) {
+	for _, index := range []bool{false, true} {
+		t.Run(fmt.Sprintf("index=%v", index), func(t *testing.T) { newItemsJoin(t, index) })
+	}
+}
+
+func newItemsJoin(t *testing.T, index bool) {
 	ctx := context.Background()
 	m := newTextFake()
+	m.index = index
 	svc := New(&fixedModels{m: m}, &memStore{}, nil, WithNewItems(registered(m.version)))
 	// u0: i5 2.5, i4 1.5, i3 0.5, n_mid 0.1, i2 -0.5, ... and n_top 10 first
 	want := []string{"n_top", "i5", "i4", "i3", "n_mid", "i2", "i1", "i0"}
@@ -111,6 +120,9 @@ func TestNewItemsJoinPersonalAnswers(t *testing.T) {
 	if _, err := svc.RecommendQuery(ctx, Query{UserID: "u0", K: 8, ExcludeSeen: true}); err != nil || m.placed != 1 {
 		t.Fatalf("a second answer placed again (%d texts): %v", m.placed, err)
 	}
+	if index != (m.retrieved > 0) {
+		t.Fatalf("%d retrievals with index=%v", m.retrieved, index)
+	}
 }
 
 func TestNewItemsFilters(t *testing.T) {
@@ -131,20 +143,23 @@ func TestNewItemsFilters(t *testing.T) {
 		{"category", Query{ExcludeSeen: true, Category: "b"}, nil, nil, []string{"i5", "i3", "n_mid", "i1"}},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			store := &memStore{seen: map[string]map[string]struct{}{"u0": tc.seen}}
-			svc := New(&fixedModels{m: m}, store, nil, WithNewItems(registered(m.version)),
-				WithAvailability(fixedAvailability(tc.unav)))
-			q := tc.q
-			q.UserID, q.K = "u0", 10
-			res, err := svc.RecommendQuery(ctx, q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := flagged(res.Items); !slices.Equal(got, tc.want) {
-				t.Fatalf("got %v, want %v", got, tc.want)
-			}
-		})
+		for _, index := range []bool{false, true} { // the exact ranking and a retrieval index
+			t.Run(fmt.Sprintf("%s/index=%v", tc.name, index), func(t *testing.T) {
+				m.index = index
+				store := &memStore{seen: map[string]map[string]struct{}{"u0": tc.seen}}
+				svc := New(&fixedModels{m: m}, store, nil, WithNewItems(registered(m.version)),
+					WithAvailability(fixedAvailability(tc.unav)))
+				q := tc.q
+				q.UserID, q.K = "u0", 10
+				res, err := svc.RecommendQuery(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := flagged(res.Items); !slices.Equal(got, tc.want) {
+					t.Fatalf("got %v, want %v", got, tc.want)
+				}
+			})
+		}
 	}
 }
 

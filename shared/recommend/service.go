@@ -87,7 +87,7 @@ type Service struct {
 	placedMu   sync.Mutex
 	placedMemo map[placedKey][]float32 // embeddings placed by serving, per model version
 
-	retrieval   Retrieval
+	retrieval Retrieval
 }
 
 // Retrieval is how far the two-stage answer of a model with a retrieval index reaches

@@ -131,11 +131,11 @@ def _fit(model: NCF, feats: np.ndarray, user: int, idx: np.ndarray, weights: np.
 
 
 def default_lists(items: int) -> int:
-    """Lists for a catalogue: about 2 sqrt(items), at least 1."""
-    return max(1, min(items, int(round(2 * np.sqrt(items)))))
+    """Lists for a catalogue: about sqrt(items) (1,000 lists of 1,000 items at 1M), at least 1."""
+    return max(1, min(items, int(round(np.sqrt(items)))))
 
 
-def kmeans(x: np.ndarray, k: int, iterations: int = 12, sample: int = 256, seed: int = 0) -> np.ndarray:
+def kmeans(x: np.ndarray, k: int, iterations: int = 10, sample: int = 64, seed: int = 0) -> np.ndarray:
     """k-means centroids of the rows of ``x`` (trained on at most ``sample * k`` rows)."""
     rng = np.random.default_rng(seed)
     n = len(x)
