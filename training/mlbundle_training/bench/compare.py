@@ -8,12 +8,12 @@ test, second latest -> validation) and one set of sampled negatives is shared by
 model. Models: this package's ``neumf``, ``gmf`` (plain matrix factorisation, logistic
 loss), ``als`` (:mod:`..ncf.als`) and ``bpr`` (:mod:`..ncf.bpr`), the peers ``implicit``
 ALS and BPR (PyPI ``implicit``, installed apart from the pinned venv: ``python -m pip
-install --target ~/.cache/mlbundle/bench-extra implicit``) and popularity (nothing to tune: 1 trial). Each
-tunable model gets ``--trials`` trials of :func:`..ncf.tune.search` (its fixed first
-settings, then random draws), run round-robin; every model's best trial **on validation** is then scored
-once on test. ``tune``'s pick is the best of this package's models on validation: what
-``python -m mlbundle_training.cli tune --models neumf,gmf,als,bpr`` would export. Raw records
-(one JSON line per trial) go to ``--out``.
+install --target ~/.cache/mlbundle/bench-extra implicit``) and popularity (nothing to
+tune: 1 trial). Each tunable model gets ``--trials`` trials of :func:`..ncf.tune.search`
+(its fixed first settings, then random draws), run round-robin; every model's best trial
+**on validation** is then scored once on test. ``tune``'s pick is the best of this
+package's models on validation: what ``python -m mlbundle_training.cli tune`` with the
+same ``--models`` would export. Raw records (one JSON line per trial) go to ``--out``.
 """
 
 from __future__ import annotations
@@ -169,7 +169,9 @@ def main(argv: list[str] | None = None) -> int:
                     default=[(1000, 2000, 40000), (4000, 10000, 160000)],
                     help="synthetic sizes, USERSxITEMSxCOUNT, comma-separated ('' for none)")
     ap.add_argument("--models", type=lambda s: s.split(","),
-                    default=["popularity", "neumf", "gmf", "als", "bpr", "implicit-als", "implicit-bpr"])
+                    default=["popularity", *TuneConfig().models, "implicit-als", "implicit-bpr"],
+                    help="models, comma-separated (default: popularity, tune's default kinds, the "
+                         "implicit peers; gmf is also available)")
     ap.add_argument("--trials", type=int, default=4, help="trials per tunable model")
     ap.add_argument("--time-budget", type=float, default=3600.0, help="seconds per dataset")
     ap.add_argument("--max-epochs", type=int, default=20, help="epochs of an NCF trial at most")
