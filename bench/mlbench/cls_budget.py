@@ -43,6 +43,7 @@ CONFIGS = {
     "budget-5ep": ["--epochs", "5"],
     "budget-len64": ["--max-length", "64"],
     "budget-plain": ["--pos-weight-power", "0", "--threshold-shrink", "0"],
+    "lexical": ["--lexical"],
     "freeze4": ["--freeze-layers", "4", "--epochs", "2", "--lr", "1e-4", "--head-lr", "3e-3"],
     "full-1ep": ["--freeze-layers", "0", "--epochs", "1", "--lr", "5e-5", "--pos-weight-power", "0",
                  "--threshold-shrink", "0"],

@@ -5,7 +5,12 @@ train: one forward pass without gradients turns every training and validation te
 its hidden states after layer N (kept unpadded, float32), and each epoch then runs only
 the top layers and the head on those cached states. An epoch costs (L - N) / L of a
 forward pass plus its backward instead of the whole network, so several epochs fit where
-full fine-tuning affords one. N = L (all layers) trains the head alone.
+full fine-tuning affords one. N = L (all layers) trains the head alone, and the cache then
+keeps each text's mean-pooled vector only (an epoch is a pass of the head over vectors).
+
+With the lexical branch (classifier.lexical) each text's TF-IDF row is computed once as
+well; the branch trains with sparse gradients (``SparseAdam``: a step updates the rows of
+its batch's tokens only) beside the head, on the same learning-rate schedule.
 
 The exported model is still the whole network (embeddings and all layers): caching is a
 training-time shortcut, and ``logits_from_cache`` equals the full model's forward.
@@ -22,6 +27,7 @@ import numpy as np
 import torch
 
 from .batches import length_batches, sigmoid
+from .loop import lr_factor
 from ..metrics import precision_recall_f1
 
 log = logging.getLogger(__name__)
@@ -80,8 +86,15 @@ def _pad(cache: list[torch.Tensor], idx) -> tuple[torch.Tensor, torch.Tensor]:
     return h, mask
 
 
+def pooled_cache(cache: list[torch.Tensor]) -> list[torch.Tensor]:
+    """Each text's mean over its positions as a one-position state [1, hidden]: what the
+    mean pooling of ``logits_from_cache`` gives when no layer runs above the cache."""
+    return [c.mean(0, keepdim=True) for c in cache]
+
+
 def logits_from_cache(model, h: torch.Tensor, mask: torch.Tensor, n: int) -> torch.Tensor:
-    """Logits of the layers above ``n``, mean pooling and head on cached states ``h``."""
+    """Logits of the layers above ``n``, mean pooling and head on cached states ``h``
+    (without the lexical branch: see ``_lexical``)."""
     if n < len(_layers(model)):
         m4 = _mask(model, h, mask)
         for layer in _layers(model)[n:]:
@@ -91,16 +104,21 @@ def logits_from_cache(model, h: torch.Tensor, mask: torch.Tensor, n: int) -> tor
     return model.head(model.dropout(pooled))
 
 
+def _lexical(model, rows, idx) -> torch.Tensor | float:
+    return 0.0 if rows is None else model.lexical.bag_logits(rows, idx)
+
+
 @torch.no_grad()
-def predict_cached(model, cache: list[torch.Tensor], n: int, batch_size: int) -> np.ndarray:
-    """Logits [len(cache), labels] from cached states, in length-sorted batches."""
+def predict_cached(model, cache: list[torch.Tensor], n: int, batch_size: int, rows=None) -> np.ndarray:
+    """Logits [len(cache), labels] from cached states (plus the lexical branch's, from the
+    texts' ``tfidf_rows``, when given), in length-sorted batches."""
     model.eval()
     order = np.argsort([c.shape[0] for c in cache], kind="stable")
     out = np.zeros((len(cache), model.head.out_features), dtype=np.float32)
     for s in range(0, len(order), batch_size):
         idx = order[s:s + batch_size]
         h, mask = _pad(cache, idx)
-        out[idx] = logits_from_cache(model, h, mask, n).numpy()
+        out[idx] = (logits_from_cache(model, h, mask, n) + _lexical(model, rows, idx)).numpy()
     return out
 
 
@@ -116,6 +134,10 @@ def fit_cached(model, train_ids, y_train: torch.Tensor, val_ids, y_val: np.ndarr
     t0 = time.perf_counter()
     train_cache = cache_lower(model, train_ids, n, cfg.eval_batch_size)
     val_cache = cache_lower(model, val_ids, n, cfg.eval_batch_size)
+    if n >= len(_layers(model)):
+        train_cache, val_cache = pooled_cache(train_cache), pooled_cache(val_cache)
+    lex = model.lexical
+    train_rows, val_rows = (None, None) if lex is None else (lex.tfidf_rows(train_ids), lex.tfidf_rows(val_ids))
     log.info("%s", json.dumps({"event": "cache", "frozen_layers": n, "texts": len(train_ids) + len(val_ids),
                                "seconds": round(time.perf_counter() - t0, 1)}))
     lengths = np.array([len(r) for r in train_ids])
@@ -123,19 +145,26 @@ def fit_cached(model, train_ids, y_train: torch.Tensor, val_ids, y_val: np.ndarr
     total = math.ceil(len(train_ids) / cfg.batch_size) * cfg.epochs
     if cfg.max_steps:
         total = min(total, cfg.max_steps)
-    opt, sched = make_optimizer(model, cfg, total, torch.device("cpu"))
+    opt, sched = make_optimizer(model, cfg, total, torch.device("cpu"), sparse_lexical=True)
+    opts, scheds = [opt], [sched]
+    if lex is not None:
+        opts.append(torch.optim.SparseAdam([lex.weight], lr=cfg.lexical_lr))
+        scheds.append(torch.optim.lr_scheduler.LambdaLR(opts[-1], lr_factor(cfg.warmup, total)))
     history, step, logits = [], 0, None
     for epoch in range(1, cfg.epochs + 1):
         model.train()
         t_epoch, seen, loss_sum = time.perf_counter(), 0, 0.0
         for idx in length_batches(lengths, cfg.batch_size, rng):
             h, mask = _pad(train_cache, idx)
-            loss = loss_fn(logits_from_cache(model, h, mask, n), y_train[idx])
-            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(logits_from_cache(model, h, mask, n) + _lexical(model, train_rows, idx), y_train[idx])
+            for o in opts:
+                o.zero_grad(set_to_none=True)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
-            opt.step()
-            sched.step()
+            dense = [p for p in model.parameters() if p.requires_grad and p.grad is not None and not p.grad.is_sparse]
+            torch.nn.utils.clip_grad_norm_(dense, 1.0)
+            for o, sc in zip(opts, scheds):
+                o.step()
+                sc.step()
             step += 1
             seen += len(idx)
             loss_sum += float(loss.detach()) * len(idx)
@@ -145,7 +174,7 @@ def fit_cached(model, train_ids, y_train: torch.Tensor, val_ids, y_val: np.ndarr
             if step >= total:
                 break
         seconds = time.perf_counter() - t_epoch
-        logits = predict_cached(model, val_cache, n, cfg.eval_batch_size)
+        logits = predict_cached(model, val_cache, n, cfg.eval_batch_size, val_rows)
         at_half = precision_recall_f1(y_val, sigmoid(logits) >= 0.5)
         rec = {"epoch": epoch, "steps": step, "train_loss": round(loss_sum / max(1, seen), 6),
                "train_seconds": round(seconds, 2), "samples_per_s": round(seen / seconds, 1),

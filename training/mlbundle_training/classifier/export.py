@@ -172,6 +172,7 @@ def load_pt(path: str | Path) -> tuple[TextClassifier, dict]:
     """Rebuild the classifier of a checkpoint's model.pt; returns (model in eval mode, the
     rest of the saved record: labels, thresholds, hyper-parameters, metrics, ...)."""
     blob = torch.load(str(path), map_location="cpu", weights_only=True)
-    model = build_classifier(blob["encoder"], blob["num_labels"], seed=0)
-    model.load_state_dict(blob.pop("state_dict"))
+    state = blob.pop("state_dict")
+    model = build_classifier(blob["encoder"], blob["num_labels"], seed=0, lexical="lexical.weight" in state)
+    model.load_state_dict(state)
     return model.eval(), blob

@@ -29,6 +29,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--weight-decay", type=float, default=d.weight_decay, help="AdamW weight decay")
     p.add_argument("--warmup", type=float, default=d.warmup, help="share of steps with linear LR warm-up")
     p.add_argument("--max-length", type=int, default=d.max_length, help="max tokens incl. [CLS]/[SEP]")
+    p.add_argument("--lexical", action=argparse.BooleanOptionalAction, default=d.lexical,
+                   help="add the bag-of-wordpieces TF-IDF branch (classifier.lexical) to the head's logits")
+    p.add_argument("--lexical-lr", type=float, default=d.lexical_lr, help="learning rate of the lexical branch")
     p.add_argument("--freeze-layers", type=int, default=d.freeze_layers,
                    help="freeze the lower N encoder layers and compute them once (0: full fine-tune)")
     p.add_argument("--pos-weight-power", type=float, default=d.pos_weight_power,

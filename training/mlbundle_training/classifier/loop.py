@@ -32,21 +32,30 @@ PRECISIONS = ("auto", "fp32", "bf16")
 COMPILE_MODES = ("none", "default", "reduce-overhead")
 
 
-def make_optimizer(model, cfg, total_steps: int, device: torch.device):
-    """AdamW over the trainable encoder parameters (``cfg.lr``) and the head (``cfg.head_lr``),
-    with linear warm-up over ``cfg.warmup`` of the steps then linear decay to zero."""
+def make_optimizer(model, cfg, total_steps: int, device: torch.device, sparse_lexical: bool = False):
+    """AdamW over the trainable encoder parameters (``cfg.lr``), the head (``cfg.head_lr``)
+    and the lexical branch if any (``cfg.lexical_lr``, no weight decay; left out with
+    ``sparse_lexical``, whose caller steps it with its own sparse optimizer), with linear
+    warm-up over ``cfg.warmup`` of the steps then linear decay to zero."""
     enc = [p for p in model.encoder.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW([{"params": enc, "lr": cfg.lr},
-                             {"params": list(model.head.parameters()), "lr": cfg.head_lr}],
-                            weight_decay=cfg.weight_decay, fused=device.type == "cuda")
-    warm = max(1, int(cfg.warmup * total_steps))
+    groups = [{"params": enc, "lr": cfg.lr}, {"params": list(model.head.parameters()), "lr": cfg.head_lr}]
+    if getattr(model, "lexical", None) is not None and not sparse_lexical:
+        groups.append({"params": [model.lexical.weight], "lr": cfg.lexical_lr, "weight_decay": 0.0})
+    opt = torch.optim.AdamW(groups, weight_decay=cfg.weight_decay, fused=device.type == "cuda")
+    return opt, torch.optim.lr_scheduler.LambdaLR(opt, lr_factor(cfg.warmup, total_steps))
+
+
+def lr_factor(warmup: float, total_steps: int):
+    """The learning-rate multiplier of a step: linear warm-up over ``warmup`` of the steps,
+    then linear decay to zero."""
+    warm = max(1, int(warmup * total_steps))
 
     def factor(step: int) -> float:
         if step < warm:
             return (step + 1) / warm
         return max(0.0, (total_steps - step) / max(1, total_steps - warm))
 
-    return opt, torch.optim.lr_scheduler.LambdaLR(opt, factor)
+    return factor
 
 
 def _sync(device: torch.device) -> None:

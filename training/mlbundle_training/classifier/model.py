@@ -7,6 +7,9 @@ Encoders:
   and a factorised word embedding (30522 x 8 then 8 -> 32), small enough for committed
   test checkpoints (model.onnx about 1.2 MB) while keeping MiniLM's tokenizer.
 
+With ``lexical`` the model adds a bag-of-wordpieces branch (classifier.lexical) whose
+logits are added to the head's; the graph's inputs and output stay the same.
+
 The model returns logits; the sigmoid lives in the loss and at serving time.
 """
 
@@ -20,6 +23,7 @@ import torch
 from torch import nn
 
 from ..errors import TrainingError
+from .lexical import LexicalBranch
 
 ENCODERS = ("minilm", "tiny")
 
@@ -83,15 +87,17 @@ def _minilm_encoder() -> nn.Module:
 
 
 class TextClassifier(nn.Module):
-    """Encoder + masked mean pooling + dropout + linear head; ``forward`` returns logits."""
+    """Encoder + masked mean pooling + dropout + linear head (+ the lexical branch's
+    logits when ``lexical``); ``forward`` returns logits."""
 
-    def __init__(self, encoder: nn.Module, num_labels: int, dropout: float = 0.1):
+    def __init__(self, encoder: nn.Module, num_labels: int, dropout: float = 0.1, lexical: bool = False):
         super().__init__()
         if num_labels < 1:
             raise TrainingError("a classifier needs at least one label")
         self.encoder = encoder
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(encoder.config.hidden_size, num_labels)
+        self.lexical = LexicalBranch(encoder.config.vocab_size, num_labels) if lexical else None
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
                 token_type_ids: torch.Tensor) -> torch.Tensor:
@@ -100,7 +106,10 @@ class TextClassifier(nn.Module):
                               token_type_ids=token_type_ids).last_hidden_state
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
-        return self.head(self.dropout(pooled))
+        logits = self.head(self.dropout(pooled))
+        if self.lexical is not None:
+            logits = logits + self.lexical(input_ids, attention_mask)
+        return logits
 
     def init_bias(self, label_prior: torch.Tensor) -> None:
         """Start each label's bias at the logit of its training frequency (faster BCE start)."""
@@ -109,8 +118,9 @@ class TextClassifier(nn.Module):
             self.head.bias.copy_(torch.log(p / (1 - p)))
 
 
-def build_classifier(encoder: str, num_labels: int, seed: int = 0) -> TextClassifier:
-    """A classifier on the named encoder (``minilm`` or ``tiny``), head seeded by ``seed``."""
+def build_classifier(encoder: str, num_labels: int, seed: int = 0, lexical: bool = False) -> TextClassifier:
+    """A classifier on the named encoder (``minilm`` or ``tiny``), head seeded by ``seed``,
+    with the lexical branch when ``lexical``."""
     if encoder == "minilm":
         enc = _minilm_encoder()
     elif encoder == "tiny":
@@ -118,4 +128,4 @@ def build_classifier(encoder: str, num_labels: int, seed: int = 0) -> TextClassi
     else:
         raise TrainingError(f"unknown encoder {encoder!r}: want one of {', '.join(ENCODERS)}")
     torch.manual_seed(seed)
-    return TextClassifier(enc, num_labels)
+    return TextClassifier(enc, num_labels, lexical=lexical)

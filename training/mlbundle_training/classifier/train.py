@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 RECIPES = {
     "budget": {},
     "plan": {"epochs": 3, "batch_size": 16, "lr": 2e-5, "head_lr": 1e-3, "max_length": 256,
-             "freeze_layers": 0, "pos_weight_power": 0.0, "threshold_shrink": 0.0},
+             "freeze_layers": 0, "lexical": False, "pos_weight_power": 0.0, "threshold_shrink": 0.0},
 }
 
 
@@ -63,6 +63,8 @@ class ClassifierConfig:
     warmup: float = 0.06
     max_length: int = 128
     freeze_layers: int = 6
+    lexical: bool = False
+    lexical_lr: float = 3e-3
     pos_weight_power: float = 0.5
     threshold_shrink: float = 5.0
     val_fraction: float = 0.15
@@ -153,8 +155,8 @@ def _check_config(cfg: ClassifierConfig) -> None:
         problems.append(f"--max-length must be in 3..512, got {cfg.max_length}")
     if cfg.log_every < 0:
         problems.append(f"--log-every must be >= 0, got {cfg.log_every}")
-    if cfg.lr <= 0 or cfg.head_lr <= 0:
-        problems.append("--lr and --head-lr must be > 0")
+    if cfg.lr <= 0 or cfg.head_lr <= 0 or cfg.lexical_lr <= 0:
+        problems.append("--lr, --head-lr and --lexical-lr must be > 0")
     if cfg.precision not in PRECISIONS:
         problems.append(f"--precision must be one of {', '.join(PRECISIONS)}, got {cfg.precision!r}")
     if cfg.compile not in COMPILE_MODES:
@@ -191,8 +193,10 @@ def train(cfg: ClassifierConfig, data: ClassificationData | None = None) -> Trai
     log.info("classifier data: %d labels, %d train (after augmentation), %d validation, tokenised in %.1fs",
              len(labels), len(train_s), len(val_s), time.perf_counter() - t0)
 
-    model = build_classifier(cfg.encoder, len(labels), cfg.seed)
+    model = build_classifier(cfg.encoder, len(labels), cfg.seed, lexical=cfg.lexical)
     model.init_bias(y_train.mean(0))
+    if model.lexical is not None:
+        model.lexical.set_idf(train_ids)
     depth = len(model.encoder.encoder.layer)
     if cfg.freeze_layers > depth:
         log.info("--freeze-layers %d > the encoder's %d layers: freezing all (head only)", cfg.freeze_layers, depth)
