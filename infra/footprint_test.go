@@ -29,3 +29,28 @@ func TestLambdaMemoryCoversMeasuredPeak(t *testing.T) {
 		})
 	}
 }
+
+// TestLambdaDiskCoversTheLargestCheckpoint ties the ephemeral storage (/tmp) of every
+// function that fetches checkpoints to the measured size of the largest one
+// (shared/footprint.DiskMB: two versions at once, with headroom).
+func TestLambdaDiskCoversTheLargestCheckpoint(t *testing.T) {
+	// GIVEN the serving template and the measured checkpoint sizes
+	f := getFixture(t)
+	fns := f.resources(ServingStackName, "AWS::Lambda::Function")
+	for name := range footprint.CheckpointMiB {
+		t.Run(name, func(t *testing.T) {
+			fn, ok := f.stacks.Serving.Functions[name]
+			if !ok {
+				t.Fatalf("a checkpoint size is recorded for %s, but the stack has no such function", name)
+			}
+			// WHEN we read its ephemeral storage
+			eph, _ := props(fns[logicalID(fn)])["EphemeralStorage"].(map[string]any)
+			got, _ := eph["Size"].(float64)
+			// THEN it holds two versions of the largest checkpoint with the headroom
+			if want := footprint.DiskMB(name); got < float64(want) || want <= 512 {
+				t.Errorf("EphemeralStorage %v MB, want at least %d MB (2 x %d MiB x %.1f)",
+					got, want, footprint.CheckpointMiB[name], footprint.Headroom)
+			}
+		})
+	}
+}

@@ -44,7 +44,7 @@ type route struct {
 // functions is the table of every function the stack deploys, in a fixed order.
 var functions = []function{
 	{
-		name: "recommend", memoryMB: 1024, timeout: 10 * time.Second, p99: time.Second,
+		name: "recommend", memoryMB: 1536, timeout: 10 * time.Second, p99: time.Second,
 		onnx: true, checkpoints: true, pointer: read, interactions: read, popularity: read, availability: read,
 		items: readWrite,
 		routes: []route{

@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/contentml/mlbundle/shared/footprint"
 )
 
 // StackProps configures the serving stack. Bucket and tables come from the storage stack.
@@ -99,6 +101,9 @@ func newFunction(stack awscdk.Stack, layer awslambda.ILayerVersion, f function, 
 	}
 	if f.onnx {
 		fp.Layers = &[]awslambda.ILayerVersion{layer}
+	}
+	if f.checkpoints { // versions are fetched into /tmp: sized from shared/footprint
+		fp.EphemeralStorageSize = awscdk.Size_Mebibytes(jsii.Number(float64(footprint.DiskMB(f.name))))
 	}
 	fn := awslambda.NewFunction(stack, jsii.String(id), fp)
 	grant(fn, f, props)

@@ -12,3 +12,26 @@ func TestRequiredMB(t *testing.T) {
 		t.Error("an unmeasured function requires memory")
 	}
 }
+
+func TestDiskMB(t *testing.T) {
+	CheckpointMiB["test-fn"] = 1000
+	defer delete(CheckpointMiB, "test-fn")
+	tests := []struct {
+		fn   string
+		ckpt int
+		want int
+	}{
+		{"test-fn", 1000, 3146}, // 2 x 1000 MiB = 2097.2 MB, x 1.5 = 3145.7
+		{"small", 10, 512},      // never below Lambda's default
+		{"unmeasured", -1, 512},
+	}
+	for _, tt := range tests {
+		if tt.fn == "small" {
+			CheckpointMiB["small"] = tt.ckpt
+			defer delete(CheckpointMiB, "small")
+		}
+		if got := DiskMB(tt.fn); got != tt.want {
+			t.Errorf("DiskMB(%s) = %d, want %d", tt.fn, got, tt.want)
+		}
+	}
+}

@@ -102,7 +102,7 @@ type Retrieval struct {
 
 // DefaultRetrieval is what BenchmarkTwoStage measured to hold recall of the exact top 10
 // at 0.99 or more on trained-derived NeuMF catalogues up to 5M items.
-var DefaultRetrieval = Retrieval{Scan: 32768, Candidates: 1000}
+var DefaultRetrieval = Retrieval{Scan: 32768, Candidates: 2000}
 
 // WithRetrieval sets how far the two-stage answer reaches (default DefaultRetrieval).
 func WithRetrieval(r Retrieval) Option { return func(s *Service) { s.retrieval = r } }

@@ -34,9 +34,10 @@ FORMAT_VERSION = 1
 MAGIC = b"MLBIVF\x00\x00"
 ARTIFACT = "retrieval_index"
 FILE = "retrieval.ivf"
-# Export writes an index from this many items on: below it scoring every item is as fast
-# (measured: docs/recommend.md "Two-stage retrieval").
-MIN_ITEMS = 200_000
+# Export writes an index from this many items on: at 20,000 items scoring every item was
+# faster, at 50,000 the two-stage answer took 1.3x less CPU, at 100,000 2.5x less
+# (BenchmarkTwoStage, docs/recommend.md "Two-stage retrieval").
+MIN_ITEMS = 50_000
 # Distillation of the user queries of a non-dot-product model (see retrieval_vectors).
 DISTILL_SAMPLE = 20_000
 DISTILL_TOP = 2_000
