@@ -9,7 +9,7 @@ PY         = PYTHONPATH=$(ROOT)/training HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 ORT_LIB    = $(shell ./scripts/onnxruntime.sh)
 GOENV      = ONNXRUNTIME_LIB=$(ORT_LIB)
 
-.PHONY: help setup demo test test-python test-go test-infra train fixtures bench bench-models synth deploy invoke serve
+.PHONY: help setup demo test test-python test-go test-infra train fixtures bench bench-models item-cold-start synth deploy invoke serve
 
 help:            ## list targets
 	@grep -E '^[a-z-]+:.*##' Makefile | sed 's/:.*##/\t/'
@@ -43,6 +43,13 @@ bench:           ## benchmark suite beside its peers, checked against bench/thre
 
 bench-models:    ## train the benchmark checkpoints on the held-back splits of ../shared/data (tens of minutes)
 	./scripts/bench.sh models
+
+item-cold-start: ## items added by text after training: HR@10 and NDCG@10 against popularity and random placement, synthetic and MovieLens 100K (from MLBUNDLE_DATA, default ../shared/data, when present); about 15 minutes on 2 cores
+	data=$${MLBUNDLE_DATA:-$(ROOT)/../shared/data}/ml-100k/u.data
+	sets=(synthetic); [ -f "$$data" ] && sets+=("$$data") || echo "no $$data: synthetic data only"
+	mkdir -p .local
+	$(PY) -m mlbundle_training.cli --log-level warning item-cold-start --data-path "$${sets[@]}" \
+	  --synthetic-users 1000 --synthetic-items 1000 --synthetic-count 40000 --threads 2 --out .local/item-cold-start.json
 
 synth:           ## cdk synth, offline
 	./scripts/cdk.sh synth

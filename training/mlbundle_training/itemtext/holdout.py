@@ -13,7 +13,10 @@ item) pair of a user the model knows is ranked:
 The text placement is compared with two text-blind placements of the same new items:
 ``popularity`` (every new item at the mean embedding of the most popular tenth of the
 trained items) and ``random`` (each at the embedding of a trained item drawn at random).
-Ties are broken at random (seeded). Settings of the map are chosen on trained items
+Ties are broken at random (seeded). A fourth row, ``text+shift``, is a diagnostic: the
+text placement moved by the difference between the popular tenth's mean embedding and
+all items' mean (as if each new item were to become as popular as the head items); it
+is not what serving does. Settings of the map are chosen on trained items
 (:func:`.place.fit_map`); the hidden items are only ever the test.
 """
 
@@ -36,7 +39,7 @@ from ..ncf.train import NCFConfig, train
 from .place import ITEM_TEXT_FILE, SCORE_ITEMS_FILE, placer_for
 
 log = logging.getLogger(__name__)
-PLACEMENTS = ("text", "popularity", "random")
+PLACEMENTS = ("text", "popularity", "random", "text+shift")
 
 
 @dataclass
@@ -118,7 +121,8 @@ def placements(cfg: HoldoutConfig, text: np.ndarray, trained: np.ndarray, train_
     top = np.argsort(-counts, kind="stable")[:max(1, int(cfg.popular_share * len(counts)))]
     pop = np.repeat(trained[top].mean(0, keepdims=True), len(text), axis=0)
     rand = trained[rng.integers(0, len(trained), len(text))]
-    return {"text": text, "popularity": pop, "random": rand}
+    shift = text + (trained[top].mean(0) - trained.mean(0))
+    return {"text": text, "popularity": pop, "random": rand, "text+shift": shift}
 
 
 def run(cfg: HoldoutConfig, data: Interactions) -> dict[str, Any]:
