@@ -59,6 +59,7 @@ func (s *Service) placed(ctx context.Context, m Model) []placedItem {
 	out := make([]placedItem, 0, len(list))
 	var todo []int // indices into out still to place
 	var texts []string
+	var updated []time.Time // of each todo item
 	s.placedMu.Lock()
 	for _, it := range list {
 		if _, known := m.ItemIndex(it.ItemID); known {
@@ -74,6 +75,7 @@ func (s *Service) placed(ctx context.Context, m Model) []placedItem {
 		default:
 			todo = append(todo, len(out))
 			texts = append(texts, it.Joined())
+			updated = append(updated, it.UpdatedAt)
 		}
 		out = append(out, p)
 	}
@@ -92,7 +94,7 @@ func (s *Service) placed(ctx context.Context, m Model) []placedItem {
 		}
 		for j, i := range todo {
 			out[i].emb = embs[j]
-			s.placedMemo[placedKey{m.Version(), out[i].id, updatedOf(list, out[i].id)}] = embs[j]
+			s.placedMemo[placedKey{m.Version(), out[i].id, updated[j]}] = embs[j]
 		}
 		s.placedMu.Unlock()
 	}
@@ -100,15 +102,6 @@ func (s *Service) placed(ctx context.Context, m Model) []placedItem {
 		out[i].vec = normalised(out[i].emb)
 	}
 	return out
-}
-
-func updatedOf(list []items.Item, id string) time.Time {
-	for _, it := range list {
-		if it.ItemID == id {
-			return it.UpdatedAt
-		}
-	}
-	return time.Time{}
 }
 
 func normalised(v []float32) []float32 {
