@@ -64,6 +64,9 @@ def _ncf_flags(p: argparse.ArgumentParser) -> None:
                         "score_items.onnx) with this encoder; none: leave them out")
     p.add_argument("--item-text-max-length", type=int, default=d.item_text_max_length,
                    help="tokens of an item text the encoder reads (with [CLS] and [SEP])")
+    p.add_argument("--item-text-shift", type=float, default=d.item_text_shift,
+                   help="move each text placement by this times the offset of the most popular tenth "
+                        "of the items from the mean item (docs/item-cold-start.md: chosen on validation items)")
     _synthetic_flags(p)
 
 
@@ -122,7 +125,7 @@ def cmd_train_ncf(ns: argparse.Namespace) -> str:
     from .itemtext.place import placer_for
 
     check_writable(cfg.output_dir)
-    place = placer_for(cfg.item_text_encoder, cfg.item_text_max_length, cfg.seed)
+    place = placer_for(cfg.item_text_encoder, cfg.item_text_max_length, cfg.seed, cfg.item_text_shift)
     d = run(cfg, DataSource.from_args(ns).load(), place)
     return "" if d is None else str(d)  # None: a torchrun rank other than 0
 
@@ -142,7 +145,7 @@ def cmd_tune(ns: argparse.Namespace) -> str:
     check_writable(cfg.output_dir)
     from .itemtext.place import placer_for
 
-    place = placer_for(ns.item_text_encoder, ns.item_text_max_length, ns.seed)
+    place = placer_for(ns.item_text_encoder, ns.item_text_max_length, ns.seed, ns.item_text_shift)
     return str(run(cfg, DataSource.from_args(ns).load(), place))
 
 
@@ -173,6 +176,7 @@ def _tune_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--item-text-encoder", default="none", choices=("none", "tiny", "minilm"),
                    help="as for train-ncf: fit the graphs that place new items by text on the winner")
     p.add_argument("--item-text-max-length", type=int, default=64, help="as for train-ncf")
+    p.add_argument("--item-text-shift", type=float, default=0.0, help="as for train-ncf")
     _synthetic_flags(p)
 
 
@@ -224,8 +228,8 @@ def cmd_item_cold_start(ns: argparse.Namespace) -> str:
     for path in ns.data_path:
         ncf = NCFConfig(epochs=ns.epochs, lr=ns.lr, batch_size=ns.batch_size, variant=ns.variant, seed=ns.seed,
                         progress=False, single_interaction="train-only", device="cpu")
-        cfg = HoldoutConfig(hidden_share=ns.hidden_share, encoder=ns.encoder, max_length=ns.max_length,
-                            seed=ns.seed, ncf=ncf)
+        cfg = HoldoutConfig(hidden_share=ns.hidden_share, validation_share=ns.validation_share,
+                            encoder=ns.encoder, max_length=ns.max_length, seed=ns.seed, ncf=ncf)
         source = DataSource(path, ns.seed, ns.synthetic_users, ns.synthetic_items, ns.synthetic_count)
         rows.append(run(cfg, source.load()))
     if ns.out:
@@ -238,7 +242,9 @@ def _item_cold_start_flags(p: argparse.ArgumentParser) -> None:
                    help="one or more data sets: MovieLens u.data (titles from u.item beside it), "
                         "JSON/JSONL with texts, or 'synthetic' (texts from the latent topics)")
     p.add_argument("--hidden-share", type=float, default=0.1,
-                   help="share of the items with a text hidden from training (with their interactions)")
+                   help="share of the items with a text hidden from training (with their interactions): the test")
+    p.add_argument("--validation-share", type=float, default=0.1,
+                   help="a further share hidden from training, on which the popularity shift is chosen")
     p.add_argument("--encoder", default="minilm", choices=("tiny", "minilm"), help="text encoder of the placement")
     p.add_argument("--max-length", type=int, default=64, help="tokens of an item text")
     p.add_argument("--epochs", type=int, default=12, help="NCF training epochs (best on validation kept)")

@@ -126,7 +126,8 @@ def run_ncf(cfg: JobConfig, stage: Path) -> Path | None:
     src = fetch(cfg.ncf_data, stage / "input")
     data = (create_synthetic_interactions(ncfg.seed) if src == "synthetic"
             else load_interactions(src))
-    return run(ncfg, data, placer_for(ncfg.item_text_encoder, ncfg.item_text_max_length, ncfg.seed))
+    return run(ncfg, data, placer_for(ncfg.item_text_encoder, ncfg.item_text_max_length, ncfg.seed,
+                                ncfg.item_text_shift))
 
 
 def run_classifier(cfg: JobConfig, stage: Path) -> Path:

@@ -189,3 +189,25 @@ def test_tune_command_places_items_on_the_winner(tmp_path, capsys):
     assert man["ncf"]["variant"] == "gmf" and man["ncf"]["item_text"]["embedding_dim"] == man["ncf"]["item_vector_dim"]
     assert "item_text_validation_cosine" in man["metrics"] and "item_text_alpha" in man["hyperparameters"]
     proof.check_servable(d)
+
+
+def test_shift_moves_the_placement_by_the_popularity_offset():
+    from mlbundle_training.itemtext.place import placer_for, popularity_offset
+
+    data = create_synthetic_interactions(seed=2, users=60, items=40, count=600)
+    torch.manual_seed(0)
+    model = NCF(NCFShape(data.num_users, data.num_items, "neumf", 4, [16, 8])).eval()
+    plain = placer_for("tiny", 32, 0)(model, data)
+    moved = placer_for("tiny", 32, 0, shift=0.5)(model, data)
+    counts = np.bincount(data.items, minlength=data.num_items)
+    want = 0.5 * popularity_offset(model.item_vectors().numpy(), counts)
+    got = (moved.module.map.bias - plain.module.map.bias).detach().numpy()
+    assert moved.shift == 0.5 and np.allclose(got, want, atol=1e-6) and np.abs(want).max() > 0
+
+
+def test_popularity_offset():
+    from mlbundle_training.itemtext.place import popularity_offset
+
+    v = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0], [3.0, 3.0]] * 5)  # 20 items
+    counts = np.arange(20)[::-1].astype(float)  # item 0 most popular, then 1, ...
+    assert np.allclose(popularity_offset(v, counts), v[:2].mean(0) - v.mean(0))

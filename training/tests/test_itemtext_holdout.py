@@ -6,7 +6,8 @@ import pytest
 from mlbundle_training.cli import main
 from mlbundle_training.data.synthetic import create_synthetic_interactions
 from mlbundle_training.errors import TrainingError
-from mlbundle_training.itemtext.holdout import PLACEMENTS, HoldoutConfig, hide_items, rank_of, run, table
+from mlbundle_training.itemtext.holdout import (PLACEMENTS, SHIFTS, HoldoutConfig, choose_hidden, hide_items,
+                                               rank_of, run, table)
 from mlbundle_training.ncf.train import NCFConfig
 
 
@@ -41,20 +42,23 @@ def test_rank_of_breaks_ties_at_random():
 
 
 def test_table_has_a_row_per_placement():
-    row = {"data": "d", "items": 10, "hidden_items": 2, "pairs": 7}
+    row = {"data": "d", "items": 10, "hidden_items": 2, "pairs": 7, "shift": 0.5}
     for p in PLACEMENTS:
         for scope in ("new", "all"):
             row[f"{p}_{scope}_hr@10"], row[f"{p}_{scope}_ndcg@10"] = 0.5, 0.25
     t = table([row])
     assert t.count("\n") == 2 + len(PLACEMENTS) and "| d | 2 of 10 | 7 | text | 0.500 | 0.250 |" in t
+    assert "| text+shift (0.5, chosen on validation items) |" in t
 
 
 def test_a_tiny_run_ranks_every_pair(tmp_path):
     data = create_synthetic_interactions(seed=1, users=120, items=100, count=2000)
-    cfg = HoldoutConfig(hidden_share=0.2, encoder="tiny", max_length=32,
+    cfg = HoldoutConfig(hidden_share=0.2, validation_share=0.1, encoder="tiny", max_length=32,
                         ncf=NCFConfig(epochs=2, batch_size=256, progress=False, single_interaction="train-only"))
     out = run(cfg, data)
-    _, hidden = hide_items(data, 0.2, 0)
+    hidden, val_items = choose_hidden(data, (0.2, 0.1), 0)
+    assert not set(hidden.tolist()) & set(val_items.tolist()) and len(val_items) == 10
+    assert out["shift"] in SHIFTS and set(out["validation_all_ndcg@10_by_shift"]) == {str(x) for x in SHIFTS}
     known = set(data.user_ids)  # every user keeps some interaction at this density
     pairs = sum(1 for u, i in zip(data.users, data.items) if i in set(hidden.tolist()) and data.user_ids[u] in known)
     assert out["hidden_items"] == 20 and out["pairs"] == pairs

@@ -13,11 +13,11 @@ item) pair of a user the model knows is ranked:
 The text placement is compared with two text-blind placements of the same new items:
 ``popularity`` (every new item at the mean embedding of the most popular tenth of the
 trained items) and ``random`` (each at the embedding of a trained item drawn at random).
-Ties are broken at random (seeded). A fourth row, ``text+shift``, is a diagnostic: the
-text placement moved by the difference between the popular tenth's mean embedding and
-all items' mean (as if each new item were to become as popular as the head items); it
-is not what serving does. Settings of the map are chosen on trained items
-(:func:`.place.fit_map`); the hidden items are only ever the test.
+Ties are broken at random (seeded). ``text+shift`` is the text placement moved by
+``shift`` times :func:`.place.popularity_offset` (``--item-text-shift``), the shift chosen
+from :data:`SHIFTS` by NDCG@10 among all items on *validation items*: another share of the
+items, hidden from training as well, never the test items. The map's ridge strength is
+chosen on trained items (:func:`.place.fit_map`).
 """
 
 from __future__ import annotations
@@ -36,10 +36,11 @@ from ..data.interactions import Interactions
 from ..errors import TrainingError
 from ..ncf.export import export_checkpoint
 from ..ncf.train import NCFConfig, train
-from .place import ITEM_TEXT_FILE, SCORE_ITEMS_FILE, placer_for
+from .place import ITEM_TEXT_FILE, POPULAR_SHARE, SCORE_ITEMS_FILE, placer_for, popularity_offset
 
 log = logging.getLogger(__name__)
 PLACEMENTS = ("text", "popularity", "random", "text+shift")
+SHIFTS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5)
 
 
 @dataclass
@@ -47,22 +48,27 @@ class HoldoutConfig:
     """One hold-out run: the data's hidden share, the encoder and the NCF settings."""
 
     hidden_share: float = 0.1
+    validation_share: float = 0.1
     encoder: str = "minilm"
     max_length: int = 64
     top_k: int = 10
-    popular_share: float = 0.1
     seed: int = 0
     ncf: NCFConfig = field(default_factory=lambda: NCFConfig(progress=False, single_interaction="train-only"))
 
 
-def hide_items(data: Interactions, share: float, seed: int) -> tuple[Interactions, np.ndarray]:
-    """The interactions without a seeded ``share`` of the items that have a text, and the
-    hidden items' indices in ``data``. Users left without interactions drop out."""
+def choose_hidden(data: Interactions, shares: tuple[float, ...], seed: int) -> list[np.ndarray]:
+    """Disjoint seeded sets of item indices, one per share of the items that have a text."""
     with_text = np.array([i for i, x in enumerate(data.item_ids) if data.item_texts.get(x)], np.int64)
-    n = int(round(share * len(with_text)))
-    if n < 1 or len(with_text) - n < 5:
-        raise TrainingError(f"{data.source}: {len(with_text)} items with a text cannot hide {share:.0%}")
-    hidden = np.sort(np.random.default_rng(seed).choice(with_text, n, replace=False))
+    sizes = [int(round(s * len(with_text))) for s in shares]
+    if min(sizes) < 1 or len(with_text) - sum(sizes) < 5:
+        raise TrainingError(f"{data.source}: {len(with_text)} items with a text cannot hide {sum(shares):.0%}")
+    order = np.random.default_rng(seed).permutation(with_text)
+    bounds = np.cumsum([0, *sizes])
+    return [np.sort(order[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def without_items(data: Interactions, hidden: np.ndarray) -> Interactions:
+    """The interactions without the items ``hidden`` (indices); users left with none drop out."""
     keep = ~np.isin(data.items, hidden)
     items_left = np.setdiff1d(np.arange(data.num_items), hidden)
     users_left = np.unique(data.users[keep])
@@ -71,12 +77,19 @@ def hide_items(data: Interactions, share: float, seed: int) -> tuple[Interaction
     user_map = np.full(data.num_users, -1, np.int64)
     user_map[users_left] = np.arange(len(users_left))
     ids = [data.item_ids[i] for i in items_left]
-    out = Interactions(user_map[data.users[keep]], item_map[data.items[keep]], data.timestamps[keep],
-                       data.weights[keep], [data.user_ids[u] for u in users_left], ids,
-                       source=f"{data.source} without {n} items",
-                       item_categories={k: v for k, v in data.item_categories.items() if k in set(ids)},
-                       item_texts={k: data.item_texts[k] for k in ids if k in data.item_texts})
-    return out, hidden
+    kept = set(ids)
+    return Interactions(user_map[data.users[keep]], item_map[data.items[keep]], data.timestamps[keep],
+                        data.weights[keep], [data.user_ids[u] for u in users_left], ids,
+                        source=f"{data.source} without {len(hidden)} items",
+                        item_categories={k: v for k, v in data.item_categories.items() if k in kept},
+                        item_texts={k: data.item_texts[k] for k in ids if k in data.item_texts})
+
+
+def hide_items(data: Interactions, share: float, seed: int) -> tuple[Interactions, np.ndarray]:
+    """The interactions without a seeded ``share`` of the items that have a text, and the
+    hidden items' indices in ``data``."""
+    (hidden,) = choose_hidden(data, (share,), seed)
+    return without_items(data, hidden), hidden
 
 
 def rank_of(scores: np.ndarray, target: int, rng: np.random.Generator) -> int:
@@ -114,37 +127,49 @@ def _embed(sess, tokenizer, texts: list[str], max_length: int) -> np.ndarray:
     return np.concatenate(out)
 
 
-def placements(cfg: HoldoutConfig, text: np.ndarray, trained: np.ndarray, train_data: Interactions,
+def placements(text: np.ndarray, trained: np.ndarray, counts: np.ndarray, shift: float,
                rng: np.random.Generator) -> dict[str, np.ndarray]:
     """The new items' raw embeddings under each placement."""
-    counts = np.bincount(train_data.items, minlength=train_data.num_items)
-    top = np.argsort(-counts, kind="stable")[:max(1, int(cfg.popular_share * len(counts)))]
+    top = np.argsort(-counts, kind="stable")[:max(1, int(POPULAR_SHARE * len(counts)))]
     pop = np.repeat(trained[top].mean(0, keepdims=True), len(text), axis=0)
     rand = trained[rng.integers(0, len(trained), len(text))]
-    shift = text + (trained[top].mean(0) - trained.mean(0))
-    return {"text": text, "popularity": pop, "random": rand, "text+shift": shift}
+    shifted = text + shift * popularity_offset(trained, counts)
+    return {"text": text, "popularity": pop, "random": rand, "text+shift": shifted}
 
 
 def run(cfg: HoldoutConfig, data: Interactions) -> dict[str, Any]:
     """Hide, train, place and rank (module doc); returns the figures per placement."""
     t0 = time.perf_counter()
-    train_data, hidden = hide_items(data, cfg.hidden_share, cfg.seed)
+    hidden, val_items = choose_hidden(data, (cfg.hidden_share, cfg.validation_share), cfg.seed)
+    train_data = without_items(data, np.concatenate([hidden, val_items]))
     result = train(cfg.ncf, train_data)
     placer = placer_for(cfg.encoder, cfg.max_length, cfg.seed)(result.model, train_data)
+    trained = result.model.item_vectors().float().numpy()
+    counts = np.bincount(train_data.items, minlength=train_data.num_items)
+    offset = popularity_offset(trained, counts)
     rng = np.random.default_rng(cfg.seed + 1)
     with tempfile.TemporaryDirectory() as tmp:
         d = export_checkpoint(result.model, train_data, tmp, "holdout", cfg.ncf.hyperparameters(),
                               result.metrics, placer=placer)
         place_sess, score_sess = _sessions(d)
-        text = _embed(place_sess, placer.tokenizer, [data.item_texts[data.item_ids[i]] for i in hidden],
-                      cfg.max_length)
-        trained = result.model.item_vectors().float().numpy()
-        placed = placements(cfg, text, trained, train_data, rng)
-        ranks = _rank_pairs(data, train_data, hidden, trained, placed, score_sess, cfg.top_k, rng)
+
+        def embed(items: np.ndarray) -> np.ndarray:
+            return _embed(place_sess, placer.tokenizer, [data.item_texts[data.item_ids[i]] for i in items],
+                          cfg.max_length)
+
+        val_text = embed(val_items)
+        val = _rank_pairs(data, train_data, val_items, trained,
+                          {str(x): val_text + x * offset for x in SHIFTS}, score_sess, rng)
+        val_ndcg = {x: _metrics(val[str(x)]["all"], cfg.top_k)[f"ndcg@{cfg.top_k}"] for x in SHIFTS}
+        shift = max(SHIFTS, key=lambda x: val_ndcg[x])
+        placed = placements(embed(hidden), trained, counts, shift, rng)
+        ranks = _rank_pairs(data, train_data, hidden, trained, placed, score_sess, rng)
     out = {"data": data.source, "items": data.num_items, "hidden_items": int(len(hidden)),
-           "users": train_data.num_users, "pairs": len(ranks["text"]["new"]), "encoder": cfg.encoder,
-           "variant": cfg.ncf.variant, "item_text_alpha": placer.alpha,
-           "item_text_validation_cosine": round(placer.validation_cosine, 4),
+           "validation_items": int(len(val_items)), "users": train_data.num_users,
+           "pairs": len(ranks["text"]["new"]), "validation_pairs": len(val["0.0"]["new"]),
+           "encoder": cfg.encoder, "variant": cfg.ncf.variant, "item_text_alpha": placer.alpha,
+           "item_text_validation_cosine": round(placer.validation_cosine, 4), "shift": shift,
+           "validation_all_ndcg@10_by_shift": {str(x): round(v, 4) for x, v in val_ndcg.items()},
            "model_test_full_ndcg@10": round(result.metrics.get("test_full_ndcg@10", float("nan")), 4),
            "seconds": round(time.perf_counter() - t0, 1), "config": {**asdict(cfg), "ncf": cfg.ncf.hyperparameters()}}
     for p in PLACEMENTS:
@@ -156,7 +181,7 @@ def run(cfg: HoldoutConfig, data: Interactions) -> dict[str, Any]:
 
 
 def _rank_pairs(data: Interactions, train_data: Interactions, hidden: np.ndarray, trained: np.ndarray,
-                placed: dict[str, np.ndarray], score_sess, k: int, rng: np.random.Generator) -> dict:
+                placed: dict[str, np.ndarray], score_sess, rng: np.random.Generator) -> dict:
     """Ranks of every (known user, hidden item) pair under each placement and scope."""
     user_index = {u: i for i, u in enumerate(train_data.user_ids)}
     hidden_pos = {int(h): j for j, h in enumerate(hidden)}
@@ -192,7 +217,8 @@ def table(rows: list[dict[str, Any]], k: int = 10) -> str:
     lines = []
     for r in rows:
         for p in PLACEMENTS:
-            lines.append(f"| {r['data']} | {r['hidden_items']} of {r['items']} | {r['pairs']} | {p} | "
+            name = f"text+shift ({r['shift']:g}, chosen on validation items)" if p == "text+shift" else p
+            lines.append(f"| {r['data']} | {r['hidden_items']} of {r['items']} | {r['pairs']} | {name} | "
                          f"{r[f'{p}_new_hr@{k}']:.3f} | {r[f'{p}_new_ndcg@{k}']:.3f} | "
                          f"{r[f'{p}_all_hr@{k}']:.3f} | {r[f'{p}_all_ndcg@{k}']:.3f} |")
     return head + "\n".join(lines) + "\n"

@@ -168,6 +168,16 @@ def embed(module: ItemText, tokenizer, texts: list[str], max_length: int, mapped
     return out if out is not None else np.zeros((0, 0), np.float32)
 
 
+POPULAR_SHARE = 0.1
+
+
+def popularity_offset(vectors: np.ndarray, counts: np.ndarray, share: float = POPULAR_SHARE) -> np.ndarray:
+    """Mean raw embedding of the ``share`` most-interacted items minus the mean of all items:
+    where the head items lie relative to an average item."""
+    top = np.argsort(-counts, kind="stable")[:max(1, int(share * len(counts)))]
+    return vectors[top].mean(0) - vectors.mean(0)
+
+
 @dataclass
 class Placer:
     """Everything export needs to place items by text: the fitted module and its tokenizer."""
@@ -179,6 +189,7 @@ class Placer:
     items_fitted: int
     alpha: float
     validation_cosine: float
+    shift: float = 0.0
 
     def write(self, model: NCF, d: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """Write the graphs into checkpoint directory ``d`` (:func:`write_item_text`)."""
@@ -186,8 +197,12 @@ class Placer:
 
 
 def fit_placer(model: NCF, item_ids: list[str], texts: dict[str, str], encoder: str,
-               max_length: int, seed: int, items: np.ndarray | None = None) -> Placer:
-    """Fit the map on the items (indices ``items``, default all) that have a text."""
+               max_length: int, seed: int, items: np.ndarray | None = None, shift: float = 0.0,
+               counts: np.ndarray | None = None) -> Placer:
+    """Fit the map on the items (indices ``items``, default all) that have a text. With
+    ``shift`` (and each item's interaction ``counts``), the map's bias moves by ``shift``
+    times :func:`popularity_offset`: a new item is placed as if it were to be a head item
+    of its kind (docs/item-cold-start.md, chosen on validation items)."""
     from ..classifier.model import load_tokenizer
 
     have = [i for i in (range(len(item_ids)) if items is None else items) if texts.get(item_ids[i])]
@@ -196,8 +211,13 @@ def fit_placer(model: NCF, item_ids: list[str], texts: dict[str, str], encoder: 
     x = embed(module, tok, [texts[item_ids[i]] for i in have], max_length, mapped=False)
     y = model.item_vectors().float().cpu().numpy()[have]
     m = fit_map(x, y, seed)
+    if shift:
+        if counts is None:
+            raise TrainingError("a popularity shift needs the items' interaction counts")
+        vectors = model.item_vectors().float().cpu().numpy()
+        m.bias = (m.bias + shift * popularity_offset(vectors, counts)).astype(np.float32)
     module = ItemText(module.encoder, m).eval()
-    return Placer(module, tok, encoder, max_length, len(have), m.alpha, m.validation_cosine)
+    return Placer(module, tok, encoder, max_length, len(have), m.alpha, m.validation_cosine, shift)
 
 
 def _export(module: nn.Module, args: tuple, path: Path, inputs: list[str], output: str,
@@ -246,9 +266,10 @@ def write_item_text(model: NCF, p: "Placer", d: Path) -> tuple[dict[str, Any], l
     return section, checks
 
 
-def placer_for(encoder: str, max_length: int, seed: int):
+def placer_for(encoder: str, max_length: int, seed: int, shift: float = 0.0):
     """The ``place`` argument of :func:`mlbundle_training.ncf.train.run` for an encoder
-    (None for ``none``): fits the map on the trained model's items that have a text."""
+    (None for ``none``): fits the map on the trained model's items that have a text, its
+    bias moved by ``shift`` times the popularity offset of the training interactions."""
     if encoder == "none":
         return None
 
@@ -256,6 +277,8 @@ def placer_for(encoder: str, max_length: int, seed: int):
         if not data.item_texts:
             raise TrainingError(f"{data.source}: no item texts, so items cannot be placed by text "
                                 "(--item-text-encoder none)")
-        return fit_placer(model, data.item_ids, data.item_texts, encoder, max_length, seed)
+        counts = np.bincount(data.items, minlength=data.num_items)
+        return fit_placer(model, data.item_ids, data.item_texts, encoder, max_length, seed,
+                          shift=shift, counts=counts)
 
     return place

@@ -67,12 +67,13 @@ class NCFConfig:
     packed_step: bool = True
     item_text_encoder: str = "none"
     item_text_max_length: int = 64
+    item_text_shift: float = 0.0
 
     def hyperparameters(self) -> dict[str, Any]:
         """The knobs that shape the model and training, for manifests."""
         keep = ("variant", "epochs", "batch_size", "lr", "factors", "layers", "negatives",
                 "seed", "split", "eval_negatives", "top_k", "select_metric", "embedding_adam", "patience",
-                "item_text_encoder", "item_text_max_length")
+                "item_text_encoder", "item_text_max_length", "item_text_shift")
         return {k: v for k, v in asdict(self).items() if k in keep}
 
 
