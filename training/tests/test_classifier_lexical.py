@@ -1,5 +1,6 @@
-"""The lexical (bag-of-wordpieces TF-IDF) branch: sparse training form equals the exported
-dense form, cached training equals the full forward, export round trip, reload."""
+"""The lexical (bag-of-wordpieces TF-IDF) branch and multi-layer pooling: sparse training
+form equals the exported dense form, cached training equals the full forward, export round
+trip, reload."""
 
 import json
 
@@ -14,17 +15,18 @@ from mlbundle_training.classifier.lexical import SPECIAL_IDS, idf_weights
 from mlbundle_training.classifier.loop import make_optimizer
 from mlbundle_training.classifier.model import build_classifier, load_tokenizer
 from mlbundle_training.classifier.quantize import check_kernel_independent
-from mlbundle_training.classifier.train import ClassifierConfig, run
+from mlbundle_training.classifier.train import ClassifierConfig, run, train
 from mlbundle_training.contract import checkpoint as ckpt
 from mlbundle_training.contract import proof
-from mlbundle_training.data.classification import write_classification_data
+from mlbundle_training.data.classification import ClassificationData, write_classification_data
+from mlbundle_training.errors import TrainingError
 from mlbundle_training.data.classification_sample import TAXONOMY, make_sample_dataset
 
 IDS = [[101, 2054, 2003, 2003, 2003, 102], [101, 7592, 2088, 2003, 1037, 3231, 102], [101, 102], [101, 3231, 102]]
 
 
-def _model(labels=4, seed=3):
-    model = build_classifier("tiny", labels, seed=seed, lexical=True).eval()
+def _model(labels=4, seed=3, pool_layers=1):
+    model = build_classifier("tiny", labels, seed=seed, lexical=True, pool_layers=pool_layers).eval()
     model.lexical.set_idf(IDS)
     with torch.no_grad():
         model.lexical.weight.normal_(0, 1, generator=torch.Generator().manual_seed(seed))
@@ -70,12 +72,14 @@ def test_sparse_rows_equal_dense_forward_and_padding_is_ignored():
     np.testing.assert_allclose(alone.numpy()[0], dense.numpy()[1], atol=1e-6)
 
 
-@pytest.mark.parametrize("n", [0, 1, 2])
-def test_cached_logits_with_lexical_equal_full_forward(n):
-    model = _model(5)
-    cache = cached.cache_lower(model, IDS, n, batch_size=2)
-    if n == 2:
-        cache = cached.pooled_cache(cache)
+@pytest.mark.parametrize("n,pool", [(0, 1), (1, 1), (2, 1), (0, 2), (2, 2)])
+def test_cached_logits_with_lexical_equal_full_forward(n, pool):
+    model = _model(5, pool_layers=pool)
+    if n == 2:  # every layer frozen: the cache holds the pooled features
+        cache = cached.cache_features(model, IDS, batch_size=2)
+        assert all(c.shape == (1, 32 * pool) for c in cache)
+    else:
+        cache = cached.cache_lower(model, IDS, n, batch_size=2)
     with torch.no_grad():
         full = model(**collate(IDS, range(len(IDS)))).numpy()
     got = cached.predict_cached(model, cache, n, 2, model.lexical.tfidf_rows(IDS))
@@ -110,7 +114,8 @@ def checkpoint_dir(tmp_path_factory):
     write_classification_data(data, make_sample_dataset(60, seed=1), TAXONOMY)
     out = tmp_path_factory.mktemp("models")
     return run(ClassifierConfig(data=str(data), output_dir=str(out), version="lex1", encoder="tiny", epochs=2,
-                                batch_size=8, max_length=32, augment_target=80, threads=1, lexical=True))
+                                batch_size=8, max_length=32, augment_target=80, threads=1, lexical=True,
+                                pool_layers=2))
 
 
 def test_export_round_trip_with_the_lexical_branch(checkpoint_dir):
@@ -127,11 +132,20 @@ def test_export_round_trip_with_the_lexical_branch(checkpoint_dir):
     doc = json.loads((checkpoint_dir / "parity.json").read_text())
     for check in doc["checks"]:
         assert ckpt.verify_parity_onnx(checkpoint_dir, check) <= check["tolerance"]
-    assert m["hyperparameters"]["lexical"] is True
+    assert m["hyperparameters"]["lexical"] is True and m["hyperparameters"]["pool_layers"] == 2
+
+
+def test_pooling_layers_below_the_trained_ones_is_refused(tmp_path):
+    with pytest.raises(TrainingError, match="--pool-layers 2 needs the top 2 layers"):
+        train(ClassifierConfig(data="x", encoder="tiny", freeze_layers=1, pool_layers=2, max_steps=1, threads=1),
+              ClassificationData(make_sample_dataset(20, seed=1), list(TAXONOMY)))
+    with pytest.raises(TrainingError, match="pool_layers must be in 1..2"):
+        build_classifier("tiny", 3, pool_layers=3)
 
 
 def test_reloaded_model_has_the_trained_branch_and_reproduces_logits(checkpoint_dir):
     model, _ = export_classifier.load_pt(checkpoint_dir / "model.pt")
+    assert model.pool_layers == 2 and model.head.in_features == 64
     assert model.lexical is not None and bool((model.lexical.weight != 0).any())
     assert bool((model.lexical.idf > 0).any())
     texts = json.loads((checkpoint_dir / "parity.json").read_text())["texts"]

@@ -6,7 +6,8 @@ its hidden states after layer N (kept unpadded, float32), and each epoch then ru
 the top layers and the head on those cached states. An epoch costs (L - N) / L of a
 forward pass plus its backward instead of the whole network, so several epochs fit where
 full fine-tuning affords one. N = L (all layers) trains the head alone, and the cache then
-keeps each text's mean-pooled vector only (an epoch is a pass of the head over vectors).
+keeps each text's pooled features only (an epoch is a pass of the head over vectors).
+Pooling several top layers (``pool_layers``) needs them all above N, or N = L.
 
 With the lexical branch (classifier.lexical) each text's TF-IDF row is computed once as
 well; the branch trains with sparse gradients (``SparseAdam``: a step updates the rows of
@@ -26,8 +27,9 @@ import time
 import numpy as np
 import torch
 
-from .batches import length_batches, sigmoid
+from .batches import collate, length_batches, sigmoid
 from .loop import lr_factor
+from .model import mean_pool
 from ..metrics import precision_recall_f1
 
 log = logging.getLogger(__name__)
@@ -86,22 +88,34 @@ def _pad(cache: list[torch.Tensor], idx) -> tuple[torch.Tensor, torch.Tensor]:
     return h, mask
 
 
-def pooled_cache(cache: list[torch.Tensor]) -> list[torch.Tensor]:
-    """Each text's mean over its positions as a one-position state [1, hidden]: what the
-    mean pooling of ``logits_from_cache`` gives when no layer runs above the cache."""
-    return [c.mean(0, keepdim=True) for c in cache]
+@torch.no_grad()
+def cache_features(model, ids: list[list[int]], batch_size: int) -> list[torch.Tensor]:
+    """Each text's pooled features (the head's input) as a one-position state [1, features]:
+    with every layer frozen that is all the head needs (``logits_from_cache`` with ``n`` =
+    the encoder's depth pools over that one position, which leaves it unchanged)."""
+    model.eval()
+    out: list[torch.Tensor] = [None] * len(ids)  # type: ignore[list-item]
+    order = np.argsort([len(r) for r in ids], kind="stable")
+    for s in range(0, len(order), batch_size):
+        idx = order[s:s + batch_size]
+        feats = model.features(**collate(ids, idx))
+        for j, i in enumerate(idx):
+            out[i] = feats[j:j + 1].clone()
+    return out
 
 
 def logits_from_cache(model, h: torch.Tensor, mask: torch.Tensor, n: int) -> torch.Tensor:
-    """Logits of the layers above ``n``, mean pooling and head on cached states ``h``
-    (without the lexical branch: see ``_lexical``)."""
+    """Logits of the layers above ``n``, mean pooling (of the top ``model.pool_layers``
+    layers, all above ``n``) and head on cached states ``h`` (without the lexical branch:
+    see ``_lexical``)."""
+    states = [h]
     if n < len(_layers(model)):
         m4 = _mask(model, h, mask)
         for layer in _layers(model)[n:]:
             h = layer(h, m4)
-    m = mask.unsqueeze(-1).to(h.dtype)
-    pooled = (h * m).sum(1) / m.sum(1).clamp(min=1.0)
-    return model.head(model.dropout(pooled))
+            states.append(h)
+        states = states[-model.pool_layers:]
+    return model.head(model.dropout(mean_pool(states, mask)))
 
 
 def _lexical(model, rows, idx) -> torch.Tensor | float:
@@ -132,10 +146,12 @@ def fit_cached(model, train_ids, y_train: torch.Tensor, val_ids, y_val: np.ndarr
     n = cfg.freeze_layers
     freeze_lower(model, n)
     t0 = time.perf_counter()
-    train_cache = cache_lower(model, train_ids, n, cfg.eval_batch_size)
-    val_cache = cache_lower(model, val_ids, n, cfg.eval_batch_size)
     if n >= len(_layers(model)):
-        train_cache, val_cache = pooled_cache(train_cache), pooled_cache(val_cache)
+        train_cache = cache_features(model, train_ids, cfg.eval_batch_size)
+        val_cache = cache_features(model, val_ids, cfg.eval_batch_size)
+    else:
+        train_cache = cache_lower(model, train_ids, n, cfg.eval_batch_size)
+        val_cache = cache_lower(model, val_ids, n, cfg.eval_batch_size)
     lex = model.lexical
     train_rows, val_rows = (None, None) if lex is None else (lex.tfidf_rows(train_ids), lex.tfidf_rows(val_ids))
     log.info("%s", json.dumps({"event": "cache", "frozen_layers": n, "texts": len(train_ids) + len(val_ids),

@@ -173,6 +173,8 @@ def load_pt(path: str | Path) -> tuple[TextClassifier, dict]:
     rest of the saved record: labels, thresholds, hyper-parameters, metrics, ...)."""
     blob = torch.load(str(path), map_location="cpu", weights_only=True)
     state = blob.pop("state_dict")
-    model = build_classifier(blob["encoder"], blob["num_labels"], seed=0, lexical="lexical.weight" in state)
+    pool = blob.get("hyperparameters", {}).get("pool_layers", 1)
+    model = build_classifier(blob["encoder"], blob["num_labels"], seed=0, lexical="lexical.weight" in state,
+                             pool_layers=pool)
     model.load_state_dict(state)
     return model.eval(), blob

@@ -32,6 +32,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--lexical", action=argparse.BooleanOptionalAction, default=d.lexical,
                    help="add the bag-of-wordpieces TF-IDF branch (classifier.lexical) to the head's logits")
     p.add_argument("--lexical-lr", type=float, default=d.lexical_lr, help="learning rate of the lexical branch")
+    p.add_argument("--pool-layers", type=int, default=d.pool_layers,
+                   help="mean-pool each of the top N layers' outputs and concatenate them (the head's input)")
     p.add_argument("--freeze-layers", type=int, default=d.freeze_layers,
                    help="freeze the lower N encoder layers and compute them once (0: full fine-tune)")
     p.add_argument("--pos-weight-power", type=float, default=d.pos_weight_power,

@@ -87,26 +87,36 @@ def _minilm_encoder() -> nn.Module:
 
 
 class TextClassifier(nn.Module):
-    """Encoder + masked mean pooling + dropout + linear head (+ the lexical branch's
-    logits when ``lexical``); ``forward`` returns logits."""
+    """Encoder + masked mean pooling of the top ``pool_layers`` layers' outputs (concatenated)
+    + dropout + linear head (+ the lexical branch's logits when ``lexical``); ``forward``
+    returns logits."""
 
-    def __init__(self, encoder: nn.Module, num_labels: int, dropout: float = 0.1, lexical: bool = False):
+    def __init__(self, encoder: nn.Module, num_labels: int, dropout: float = 0.1, lexical: bool = False,
+                 pool_layers: int = 1):
         super().__init__()
         if num_labels < 1:
             raise TrainingError("a classifier needs at least one label")
+        depth = encoder.config.num_hidden_layers
+        if not 1 <= pool_layers <= depth:
+            raise TrainingError(f"pool_layers must be in 1..{depth} (the encoder's layers), got {pool_layers}")
         self.encoder = encoder
+        self.pool_layers = pool_layers
         self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(encoder.config.hidden_size, num_labels)
+        self.head = nn.Linear(encoder.config.hidden_size * pool_layers, num_labels)
         self.lexical = LexicalBranch(encoder.config.vocab_size, num_labels) if lexical else None
+
+    def features(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                 token_type_ids: torch.Tensor) -> torch.Tensor:
+        """The head's input [batch, pool_layers * hidden]: each top layer's masked mean, concatenated."""
+        out = self.encoder(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
+                           output_hidden_states=self.pool_layers > 1)
+        states = out.hidden_states[-self.pool_layers:] if self.pool_layers > 1 else (out.last_hidden_state,)
+        return mean_pool(states, attention_mask)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
                 token_type_ids: torch.Tensor) -> torch.Tensor:
         """Logits [batch, num_labels] for int64 inputs [batch, sequence]."""
-        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
-                              token_type_ids=token_type_ids).last_hidden_state
-        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
-        logits = self.head(self.dropout(pooled))
+        logits = self.head(self.dropout(self.features(input_ids, attention_mask, token_type_ids)))
         if self.lexical is not None:
             logits = logits + self.lexical(input_ids, attention_mask)
         return logits
@@ -118,9 +128,18 @@ class TextClassifier(nn.Module):
             self.head.bias.copy_(torch.log(p / (1 - p)))
 
 
-def build_classifier(encoder: str, num_labels: int, seed: int = 0, lexical: bool = False) -> TextClassifier:
+def mean_pool(states, attention_mask: torch.Tensor) -> torch.Tensor:
+    """Each of ``states`` ([batch, sequence, hidden]) averaged over the unmasked positions,
+    concatenated -> [batch, len(states) * hidden]."""
+    mask = attention_mask.unsqueeze(-1).to(states[0].dtype)
+    count = mask.sum(1).clamp(min=1.0)
+    return torch.cat([(h * mask).sum(1) / count for h in states], dim=-1)
+
+
+def build_classifier(encoder: str, num_labels: int, seed: int = 0, lexical: bool = False,
+                     pool_layers: int = 1) -> TextClassifier:
     """A classifier on the named encoder (``minilm`` or ``tiny``), head seeded by ``seed``,
-    with the lexical branch when ``lexical``."""
+    with the lexical branch when ``lexical`` and the top ``pool_layers`` layers pooled."""
     if encoder == "minilm":
         enc = _minilm_encoder()
     elif encoder == "tiny":
@@ -128,4 +147,4 @@ def build_classifier(encoder: str, num_labels: int, seed: int = 0, lexical: bool
     else:
         raise TrainingError(f"unknown encoder {encoder!r}: want one of {', '.join(ENCODERS)}")
     torch.manual_seed(seed)
-    return TextClassifier(enc, num_labels, lexical=lexical)
+    return TextClassifier(enc, num_labels, lexical=lexical, pool_layers=pool_layers)

@@ -65,6 +65,7 @@ class ClassifierConfig:
     freeze_layers: int = 6
     lexical: bool = False
     lexical_lr: float = 3e-3
+    pool_layers: int = 1
     pos_weight_power: float = 0.5
     threshold_shrink: float = 5.0
     val_fraction: float = 0.15
@@ -193,7 +194,9 @@ def train(cfg: ClassifierConfig, data: ClassificationData | None = None) -> Trai
     log.info("classifier data: %d labels, %d train (after augmentation), %d validation, tokenised in %.1fs",
              len(labels), len(train_s), len(val_s), time.perf_counter() - t0)
 
-    model = build_classifier(cfg.encoder, len(labels), cfg.seed, lexical=cfg.lexical)
+    if cfg.pool_layers < 1:
+        raise TrainingError(f"--pool-layers must be >= 1, got {cfg.pool_layers}")
+    model = build_classifier(cfg.encoder, len(labels), cfg.seed, lexical=cfg.lexical, pool_layers=cfg.pool_layers)
     model.init_bias(y_train.mean(0))
     if model.lexical is not None:
         model.lexical.set_idf(train_ids)
@@ -201,6 +204,9 @@ def train(cfg: ClassifierConfig, data: ClassificationData | None = None) -> Trai
     if cfg.freeze_layers > depth:
         log.info("--freeze-layers %d > the encoder's %d layers: freezing all (head only)", cfg.freeze_layers, depth)
         cfg.freeze_layers = depth
+    if 0 < cfg.freeze_layers < depth and cfg.pool_layers > depth - cfg.freeze_layers:
+        raise TrainingError(f"--pool-layers {cfg.pool_layers} needs the top {cfg.pool_layers} layers trained or all "
+                            f"frozen; --freeze-layers {cfg.freeze_layers} leaves {depth - cfg.freeze_layers}")
     pw = pos_weights(y_train, cfg.pos_weight_power)
     if cfg.freeze_layers:  # lower layers computed once, on the CPU (classifier.cached)
         loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=pw)
