@@ -3,8 +3,6 @@ package recommend
 import (
 	"context"
 	"fmt"
-
-	"github.com/contentml/mlbundle/shared/ivf"
 )
 
 // twoStage answers a known user with a model that has a retrieval index: the index's
@@ -13,8 +11,7 @@ import (
 // that many items pass the filter (the index keeps scanning until it found them).
 func (s *Service) twoStage(ctx context.Context, m Model, u int, q Query, f filter, news []scoredNew) ([]Item, error) {
 	depth := q.Offset + q.K
-	p := ivf.Probe{Scan: s.retrieval.Scan, Candidates: max(s.retrieval.Candidates, depth)}
-	cands, exact, err := m.Retrieve(u, p, f.skip.has)
+	cands, exact, err := m.Retrieve(u, s.retrieval.probe(m.NumItems(), depth), f.skip.has)
 	if err != nil {
 		return nil, fmt.Errorf("recommend for %q: %w", q.UserID, err)
 	}

@@ -31,12 +31,13 @@ var twoStageSizes = []struct {
 	{"5M", 5_000_000, 30},
 }
 
-// recallProbes are the (scan, candidates) settings of the recall table: candidates at the
-// default scan, then scans at the default candidates.
+// recallProbes are the (scan, candidates) settings of the recall table, as they are
+// (not per million items).
 var recallProbes = []Retrieval{
-	{DefaultRetrieval.Scan, 100}, {DefaultRetrieval.Scan, 300}, {DefaultRetrieval.Scan, 1000},
-	{16384, DefaultRetrieval.Candidates}, {65536, DefaultRetrieval.Candidates},
-	{131072, DefaultRetrieval.Candidates}, {1 << 30, DefaultRetrieval.Candidates},
+	{Scan: 32768, Candidates: 100}, {Scan: 32768, Candidates: 300}, {Scan: 32768, Candidates: 1000},
+	{Scan: 16384, Candidates: 2000}, {Scan: 32768, Candidates: 2000}, {Scan: 65536, Candidates: 2000},
+	{Scan: 1 << 30, Candidates: 2000}, {Scan: 65536, Candidates: 5000}, {Scan: 131072, Candidates: 10000},
+	{Scan: 1 << 30, Candidates: 10000},
 }
 
 // exactOnly hides a model's retrieval index: the exact path on the same loaded model.
