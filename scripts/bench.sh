@@ -160,7 +160,7 @@ case "$part" in
   report) report "${2:-docs}" ;;
   cls-budget)
     extras; py -m mlbench.data
-    py -m mlbench.cls_budget --configs "${2:-budget,freeze4}" --out "$root/docs/classifier-budget" || failed=1 ;;
+    py -m mlbench.cls_budget --configs "${2:-budget,freeze4}" --out "$root/docs/classifier-budget" "${@:3}" || failed=1 ;;
   gpu)
     for b in training/bench/gpu_*.py; do echo "== gpu $b"; py "$b" || failed=1; done ;;
   *) echo "unknown part: $part (want all, fast, data, models, go, python, coldstart, report, cls-budget or gpu)" >&2; exit 2 ;;

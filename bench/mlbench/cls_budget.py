@@ -45,6 +45,8 @@ CONFIGS = {
     "budget-len64": ["--max-length", "64"],
     "budget-plain": ["--pos-weight-power", "0", "--threshold-shrink", "0"],
     "lexical": ["--lexical"],
+    "lexical-pool3": ["--lexical", "--lexical-lr", "1e-2", "--pool-layers", "3"],
+    "lexical-pool3-lr3e-3": ["--lexical", "--lexical-lr", "3e-3", "--pool-layers", "3"],
     "freeze4": ["--freeze-layers", "4", "--epochs", "2", "--lr", "1e-4", "--head-lr", "3e-3"],
     "full-1ep": ["--freeze-layers", "0", "--epochs", "1", "--lr", "5e-5", "--pos-weight-power", "0",
                  "--threshold-shrink", "0"],
