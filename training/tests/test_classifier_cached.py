@@ -83,3 +83,12 @@ def test_recipe_plan_sets_its_values_and_explicit_flags_win():
     assert _parse("--recipe", "plan", "--epochs", "5").epochs == 5
     cfg = ClassifierConfig.from_recipe("plan", epochs=5)
     assert (cfg.recipe, cfg.freeze_layers, cfg.max_length, cfg.epochs) == ("plan", 0, 256, 5)
+
+
+def test_budget_recipe_pools_three_layers_and_adds_the_lexical_branch_and_plan_does_not():
+    d = _parse()
+    assert (d.recipe, d.lexical, d.pool_layers, d.freeze_layers) == ("budget", True, 3, 6)
+    plan = _parse("--recipe", "plan")
+    assert (plan.lexical, plan.pool_layers) == (False, 1)
+    assert _parse("--no-lexical").lexical is False
+    assert _parse("--pool-layers", "1", "--lexical-lr", "3e-3").pool_layers == 1

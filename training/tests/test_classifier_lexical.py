@@ -135,10 +135,16 @@ def test_export_round_trip_with_the_lexical_branch(checkpoint_dir):
     assert m["hyperparameters"]["lexical"] is True and m["hyperparameters"]["pool_layers"] == 2
 
 
-def test_pooling_layers_below_the_trained_ones_is_refused(tmp_path):
-    with pytest.raises(TrainingError, match="--pool-layers 2 needs the top 2 layers"):
-        train(ClassifierConfig(data="x", encoder="tiny", freeze_layers=1, pool_layers=2, max_steps=1, threads=1),
-              ClassificationData(make_sample_dataset(20, seed=1), list(TAXONOMY)))
+@pytest.mark.parametrize("freeze,pool,want", [(1, 2, 1), (1, 3, 1), (2, 3, 2), (0, 3, 2), (2, 1, 1)])
+def test_pooled_layers_are_capped_to_the_trained_ones_or_all(freeze, pool, want):
+    data = ClassificationData(make_sample_dataset(20, seed=1), list(TAXONOMY))
+    cfg = ClassifierConfig(data="x", encoder="tiny", freeze_layers=freeze, pool_layers=pool, max_steps=1,
+                           epochs=1, threads=1, augment_target=0)
+    result = train(cfg, data)
+    assert cfg.pool_layers == result.model.pool_layers == want
+
+
+def test_pool_layers_beyond_the_encoder_are_refused():
     with pytest.raises(TrainingError, match="pool_layers must be in 1..2"):
         build_classifier("tiny", 3, pool_layers=3)
 

@@ -60,7 +60,8 @@ def make_fixtures(out_dir: str | Path) -> list[Path]:
         cfg = ClassifierConfig(data="fixture", output_dir=str(out), version=version, encoder="tiny",
                                epochs=12, batch_size=16, lr=5e-3, head_lr=2e-2, max_length=128,
                                max_steps=max_steps, threads=1, seed=0,
-                               freeze_layers=0, pos_weight_power=0.0, threshold_shrink=0.0, lexical=False)  # as committed
+                               freeze_layers=0, pos_weight_power=0.0, threshold_shrink=0.0, lexical=False,
+                               pool_layers=1)  # as committed
         result = train(cfg, data)
         result.data_summary["source"] = "synthetic" if version == "labels1k-v1" else "testdata/classification/sample.json"
         for rec in result.history:  # timings would make every rebuild differ

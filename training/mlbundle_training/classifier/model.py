@@ -26,6 +26,8 @@ from ..errors import TrainingError
 from .lexical import LexicalBranch
 
 ENCODERS = ("minilm", "tiny")
+DEPTHS = {"minilm": 6, "tiny": 2}
+"""Transformer layers of each encoder."""
 
 
 def minilm_dir() -> Path:

@@ -9,10 +9,13 @@ micro/macro/per-label P/R/F1, then export the checkpoint (classifier.export).
 
 Two recipes (``--recipe``; flags given explicitly win over the recipe):
 - ``budget`` (default), for a CPU: all of MiniLM's 6 layers frozen and computed once
-  (classifier.cached), the head trained for 20 epochs at lr 1e-2, max length 128
-  (``--freeze-layers 4`` trains the top 2 layers too, at ``--lr``);
+  (classifier.cached); the head reads the mean-pooled outputs of the top 3 layers
+  (``--pool-layers``), and a bag-of-wordpieces TF-IDF branch (classifier.lexical,
+  ``--lexical``) adds its logits; both train for 20 epochs (head lr 1e-2, lexical lr 1e-2),
+  max length 128 (``--freeze-layers 4`` trains the top 2 layers too, at ``--lr``, with
+  ``--pool-layers 2`` at most);
 - ``plan``, for a GPU: full fine-tuning, 3 epochs, batch 16, lr 2e-5, max length 256,
-  plain BCE and per-label thresholds.
+  plain BCE and per-label thresholds, last layer pooled, no lexical branch.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from .batches import cross_fitted_metrics, encode, multi_hot, predict_logits, si
 from .cached import fit_cached
 from .loop import COMPILE_MODES, PRECISIONS, fit, make_optimizer
 from .rare import pos_weights, shrunk_thresholds
-from .model import ENCODERS, build_classifier, load_tokenizer
+from .model import DEPTHS, ENCODERS, build_classifier, load_tokenizer
 from ..errors import TrainingError
 from ..metrics import precision_recall_f1
 
@@ -43,7 +46,8 @@ log = logging.getLogger(__name__)
 RECIPES = {
     "budget": {},
     "plan": {"epochs": 3, "batch_size": 16, "lr": 2e-5, "head_lr": 1e-3, "max_length": 256,
-             "freeze_layers": 0, "lexical": False, "pos_weight_power": 0.0, "threshold_shrink": 0.0},
+             "freeze_layers": 0, "lexical": False, "pool_layers": 1, "pos_weight_power": 0.0,
+             "threshold_shrink": 0.0},
 }
 
 
@@ -63,9 +67,9 @@ class ClassifierConfig:
     warmup: float = 0.06
     max_length: int = 128
     freeze_layers: int = 6
-    lexical: bool = False
-    lexical_lr: float = 3e-3
-    pool_layers: int = 1
+    lexical: bool = True
+    lexical_lr: float = 1e-2
+    pool_layers: int = 3
     pos_weight_power: float = 0.5
     threshold_shrink: float = 5.0
     val_fraction: float = 0.15
@@ -162,6 +166,8 @@ def _check_config(cfg: ClassifierConfig) -> None:
         problems.append(f"--precision must be one of {', '.join(PRECISIONS)}, got {cfg.precision!r}")
     if cfg.compile not in COMPILE_MODES:
         problems.append(f"--compile must be one of {', '.join(COMPILE_MODES)}, got {cfg.compile!r}")
+    if cfg.pool_layers < 1:
+        problems.append(f"--pool-layers must be >= 1, got {cfg.pool_layers}")
     if cfg.freeze_layers < 0 or cfg.pos_weight_power < 0 or cfg.threshold_shrink < 0:
         problems.append("--freeze-layers, --pos-weight-power and --threshold-shrink must be >= 0")
     if cfg.recipe not in RECIPES:
@@ -194,8 +200,12 @@ def train(cfg: ClassifierConfig, data: ClassificationData | None = None) -> Trai
     log.info("classifier data: %d labels, %d train (after augmentation), %d validation, tokenised in %.1fs",
              len(labels), len(train_s), len(val_s), time.perf_counter() - t0)
 
-    if cfg.pool_layers < 1:
-        raise TrainingError(f"--pool-layers must be >= 1, got {cfg.pool_layers}")
+    depth = DEPTHS[cfg.encoder]
+    trained = depth - cfg.freeze_layers if 0 < cfg.freeze_layers < depth else depth
+    if cfg.pool_layers > trained:  # pooled layers must all be trained, or all frozen (classifier.cached)
+        log.info("--pool-layers %d: pooling the top %d layers (%d layers, %d frozen)", cfg.pool_layers, trained,
+                 depth, cfg.freeze_layers)
+        cfg.pool_layers = trained
     model = build_classifier(cfg.encoder, len(labels), cfg.seed, lexical=cfg.lexical, pool_layers=cfg.pool_layers)
     model.init_bias(y_train.mean(0))
     if model.lexical is not None:
@@ -204,9 +214,6 @@ def train(cfg: ClassifierConfig, data: ClassificationData | None = None) -> Trai
     if cfg.freeze_layers > depth:
         log.info("--freeze-layers %d > the encoder's %d layers: freezing all (head only)", cfg.freeze_layers, depth)
         cfg.freeze_layers = depth
-    if 0 < cfg.freeze_layers < depth and cfg.pool_layers > depth - cfg.freeze_layers:
-        raise TrainingError(f"--pool-layers {cfg.pool_layers} needs the top {cfg.pool_layers} layers trained or all "
-                            f"frozen; --freeze-layers {cfg.freeze_layers} leaves {depth - cfg.freeze_layers}")
     pw = pos_weights(y_train, cfg.pos_weight_power)
     if cfg.freeze_layers:  # lower layers computed once, on the CPU (classifier.cached)
         loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=pw)
