@@ -41,10 +41,12 @@ from .plots import _plt, _save
 # name -> train-classifier flags (the defaults are the budget recipe)
 CONFIGS = {
     "budget": [],
+    "budget-v1": ["--no-lexical", "--pool-layers", "1"],
+    "budget-nolex": ["--no-lexical"],
+    "budget-pool1": ["--pool-layers", "1"],
     "budget-5ep": ["--epochs", "5"],
     "budget-len64": ["--max-length", "64"],
     "budget-plain": ["--pos-weight-power", "0", "--threshold-shrink", "0"],
-    "lexical": ["--lexical"],
     "lexical-pool3": ["--lexical", "--lexical-lr", "1e-2", "--pool-layers", "3"],
     "lexical-pool3-lr3e-3": ["--lexical", "--lexical-lr", "3e-3", "--pool-layers", "3"],
     "freeze4": ["--freeze-layers", "4", "--epochs", "2", "--lr", "1e-4", "--head-lr", "3e-3"],
