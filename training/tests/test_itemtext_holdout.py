@@ -42,13 +42,14 @@ def test_rank_of_breaks_ties_at_random():
 
 
 def test_table_has_a_row_per_placement():
-    row = {"data": "d", "items": 10, "hidden_items": 2, "pairs": 7, "shift": 0.5}
+    row = {"data": "d", "items": 10, "hidden_items": 2, "pairs": 7, "shift": 0.5, "trained_test_hr@10": 0.4}
     for p in PLACEMENTS:
+        row[f"{p}_trained_hr@10"] = 0.3
         for scope in ("new", "all"):
             row[f"{p}_{scope}_hr@10"], row[f"{p}_{scope}_ndcg@10"] = 0.5, 0.25
     t = table([row])
     assert t.count("\n") == 2 + len(PLACEMENTS) and "| d | 2 of 10 | 7 | text | 0.500 | 0.250 |" in t
-    assert "| text+shift (0.5, chosen on validation items) |" in t
+    assert "| text+shift (0.5, chosen on validation items) |" in t and "| 0.300 (without: 0.400) |" in t
 
 
 def test_a_tiny_run_ranks_every_pair(tmp_path):
@@ -65,6 +66,8 @@ def test_a_tiny_run_ranks_every_pair(tmp_path):
     for p in PLACEMENTS:
         for scope in ("new", "all"):
             assert 0 <= out[f"{p}_{scope}_ndcg@10"] <= out[f"{p}_{scope}_hr@10"] <= 1
+        # inserting new items can only push the trained items' test positives down
+        assert out[f"{p}_trained_hr@10"] <= out["trained_test_hr@10"]
 
 
 def test_cli_prints_the_table(tmp_path, capsys):

@@ -15,8 +15,12 @@ The text placement is compared with two text-blind placements of the same new it
 trained items) and ``random`` (each at the embedding of a trained item drawn at random).
 Ties are broken at random (seeded). ``text+shift`` is the text placement moved by
 ``shift`` times :func:`.place.popularity_offset` (``--item-text-shift``), the shift chosen
-from :data:`SHIFTS` by NDCG@10 among all items on *validation items*: another share of the
-items, hidden from training as well, never the test items. The map's ridge strength is
+from :data:`SHIFTS` on *validation items* (another share of the items, hidden from
+training as well, never the test items) by the NDCG@10 of every validation interaction
+ranked among all items: the validation items' pairs and the trained items' validation
+positives together, so that a shift which pushes new items above everything pays for the
+trained items it crowds out. The trained items' test positives are ranked with the new
+items inserted too (the cost of each placement to the rest of the answer). The map's ridge strength is
 chosen on trained items (:func:`.place.fit_map`).
 """
 
@@ -40,7 +44,7 @@ from .place import ITEM_TEXT_FILE, POPULAR_SHARE, SCORE_ITEMS_FILE, placer_for, 
 
 log = logging.getLogger(__name__)
 PLACEMENTS = ("text", "popularity", "random", "text+shift")
-SHIFTS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5)
+SHIFTS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0)
 
 
 @dataclass
@@ -158,12 +162,17 @@ def run(cfg: HoldoutConfig, data: Interactions) -> dict[str, Any]:
                           cfg.max_length)
 
         val_text = embed(val_items)
-        val = _rank_pairs(data, train_data, val_items, trained,
-                          {str(x): val_text + x * offset for x in SHIFTS}, score_sess, rng)
-        val_ndcg = {x: _metrics(val[str(x)]["all"], cfg.top_k)[f"ndcg@{cfg.top_k}"] for x in SHIFTS}
+        shifted = {str(x): val_text + x * offset for x in SHIFTS}
+        val = _rank_pairs(data, train_data, val_items, trained, shifted, score_sess, rng)
+        val_old = _rank_trained(train_data, result.split, "validation", trained, shifted, score_sess, rng)
+        # every held-out interaction counts: a new item's pair and a trained item's
+        # validation positive, both ranked among all items (so crowding out costs)
+        val_ndcg = {x: _metrics(val[str(x)]["all"] + val_old[str(x)], cfg.top_k)[f"ndcg@{cfg.top_k}"]
+                    for x in SHIFTS}
         shift = max(SHIFTS, key=lambda x: val_ndcg[x])
         placed = placements(embed(hidden), trained, counts, shift, rng)
         ranks = _rank_pairs(data, train_data, hidden, trained, placed, score_sess, rng)
+        old_ranks = _rank_trained(train_data, result.split, "test", trained, placed, score_sess, rng)
     out = {"data": data.source, "items": data.num_items, "hidden_items": int(len(hidden)),
            "validation_items": int(len(val_items)), "users": train_data.num_users,
            "pairs": len(ranks["text"]["new"]), "validation_pairs": len(val["0.0"]["new"]),
@@ -172,10 +181,15 @@ def run(cfg: HoldoutConfig, data: Interactions) -> dict[str, Any]:
            "validation_all_ndcg@10_by_shift": {str(x): round(v, 4) for x, v in val_ndcg.items()},
            "model_test_full_ndcg@10": round(result.metrics.get("test_full_ndcg@10", float("nan")), 4),
            "seconds": round(time.perf_counter() - t0, 1), "config": {**asdict(cfg), "ncf": cfg.ncf.hyperparameters()}}
+    for k, v in _metrics(_rank_trained(train_data, result.split, "test", trained, {"none": trained[:0]},
+                                       score_sess, rng)["none"], cfg.top_k).items():
+        out[f"trained_test_{k}"] = round(v, 4)  # the trained items' test positives without new items
     for p in PLACEMENTS:
         for scope in ("new", "all"):
             for k, v in _metrics(ranks[p][scope], cfg.top_k).items():
                 out[f"{p}_{scope}_{k}"] = round(v, 4)
+        for k, v in _metrics(old_ranks[p], cfg.top_k).items():
+            out[f"{p}_trained_{k}"] = round(v, 4)
     log.info(json.dumps({"event": "item_cold_start", **{k: v for k, v in out.items() if k != "config"}}))
     return out
 
@@ -210,15 +224,43 @@ def _rank_pairs(data: Interactions, train_data: Interactions, hidden: np.ndarray
     return ranks
 
 
+def _rank_trained(train_data: Interactions, split, part: str, trained: np.ndarray,
+                  placed: dict[str, np.ndarray], score_sess, rng: np.random.Generator) -> dict[str, list[int]]:
+    """Ranks of the trained items' ``part`` positives (one per user with leave-one-out)
+    among every trained item not in the user's training part and the new items placed."""
+    rows = getattr(split, part)
+    train_seen: dict[int, set[int]] = {}
+    for u, i in zip(train_data.users[split.train], train_data.items[split.train]):
+        train_seen.setdefault(int(u), set()).add(int(i))
+    by_user: dict[int, list[int]] = {}
+    for u, i in zip(train_data.users[rows], train_data.items[rows]):
+        by_user.setdefault(int(u), []).append(int(i))
+    ranks: dict[str, list[int]] = {p: [] for p in placed}
+    for u in sorted(by_user):
+        user = np.array([u], np.int64)
+        base = score_sess.run(["logits"], {"user": user, "item_embedding": trained})[0]
+        excluded = np.fromiter(train_seen.get(u, ()), np.int64)
+        for p, emb in placed.items():
+            new = (score_sess.run(["logits"], {"user": user, "item_embedding": emb.astype(np.float32)})[0]
+                   if len(emb) else np.zeros(0, np.float32))
+            for i in by_user[u]:
+                cand = np.setdiff1d(np.arange(len(base)), excluded[excluded != i])
+                scores = np.concatenate([base[cand], new])
+                ranks[p].append(rank_of(scores, int(np.flatnonzero(cand == i)[0]), rng))
+    return ranks
+
+
 def table(rows: list[dict[str, Any]], k: int = 10) -> str:
     """A markdown table of hold-out results (one line per data set and placement)."""
     head = (f"| data | hidden items | test pairs | placement | HR@{k} among new | NDCG@{k} among new "
-            f"| HR@{k} among all | NDCG@{k} among all |\n|---|---|---|---|---|---|---|---|\n")
+            f"| HR@{k} among all | NDCG@{k} among all | trained items' test HR@{k} beside them |\n"
+            "|---|---|---|---|---|---|---|---|---|\n")
     lines = []
     for r in rows:
         for p in PLACEMENTS:
             name = f"text+shift ({r['shift']:g}, chosen on validation items)" if p == "text+shift" else p
             lines.append(f"| {r['data']} | {r['hidden_items']} of {r['items']} | {r['pairs']} | {name} | "
                          f"{r[f'{p}_new_hr@{k}']:.3f} | {r[f'{p}_new_ndcg@{k}']:.3f} | "
-                         f"{r[f'{p}_all_hr@{k}']:.3f} | {r[f'{p}_all_ndcg@{k}']:.3f} |")
+                         f"{r[f'{p}_all_hr@{k}']:.3f} | {r[f'{p}_all_ndcg@{k}']:.3f} | "
+                         f"{r[f'{p}_trained_hr@{k}']:.3f} (without: {r[f'trained_test_hr@{k}']:.3f}) |")
     return head + "\n".join(lines) + "\n"
