@@ -21,6 +21,7 @@ import numpy as np
 
 from ..errors import TrainingError
 from . import checkpoint as ckpt
+from . import ivf
 from . import validate
 from .ids import check_id
 
@@ -52,10 +53,8 @@ def check_servable(directory: str | Path) -> dict[str, Any]:
         _text_parity(d, m, parity, sessions["model.onnx"])
     index = m.get("ncf", {}).get("artifacts", {}).get("retrieval_index")
     if index:
-        from ..ncf import retrieval  # the index's reader and search live with its writer
-
-        retrieval.check_parity(d, index, m["ncf"]["num_users"], m["ncf"]["num_items"],
-                               parity.get("retrieval", []))
+        ivf.check_parity(d, index, m["ncf"]["num_users"], m["ncf"]["num_items"],
+                         parity.get("retrieval", []))
     return m
 
 
