@@ -95,8 +95,10 @@ def test_fit_cached_trains_the_head_and_the_lexical_rows_of_seen_tokens():
     y[::4, 0] = 1
     cfg = ClassifierConfig(freeze_layers=2, epochs=2, batch_size=4, head_lr=1e-2, lexical_lr=1e-2,
                            eval_batch_size=8)
+    threads = torch.get_num_threads()
     history, logits = cached.fit_cached(model, ids, y, ids, y.numpy().astype(bool), cfg,
                                         torch.nn.BCEWithLogitsLoss(), make_optimizer)
+    assert torch.get_num_threads() == threads  # the head's epochs ran on one thread, then restored
     after = model.state_dict()
     changed = {k for k in after if not torch.equal(before[k], after[k])}
     assert changed == {"head.weight", "head.bias", "lexical.weight"}, changed

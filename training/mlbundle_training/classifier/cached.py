@@ -167,38 +167,44 @@ def fit_cached(model, train_ids, y_train: torch.Tensor, val_ids, y_val: np.ndarr
         opts.append(torch.optim.SparseAdam([lex.weight], lr=cfg.lexical_lr))
         scheds.append(torch.optim.lr_scheduler.LambdaLR(opts[-1], lr_factor(cfg.warmup, total)))
     history, step, logits = [], 0, None
-    for epoch in range(1, cfg.epochs + 1):
-        model.train()
-        t_epoch, seen, loss_sum = time.perf_counter(), 0, 0.0
-        for idx in length_batches(lengths, cfg.batch_size, rng):
-            h, mask = _pad(train_cache, idx)
-            loss = loss_fn(logits_from_cache(model, h, mask, n) + _lexical(model, train_rows, idx), y_train[idx])
-            for o in opts:
-                o.zero_grad(set_to_none=True)
-            loss.backward()
-            dense = [p for p in model.parameters() if p.requires_grad and p.grad is not None and not p.grad.is_sparse]
-            torch.nn.utils.clip_grad_norm_(dense, 1.0)
-            for o, sc in zip(opts, scheds):
-                o.step()
-                sc.step()
-            step += 1
-            seen += len(idx)
-            loss_sum += float(loss.detach()) * len(idx)
-            if cfg.log_every > 0 and step % cfg.log_every == 0:
-                log.info("%s", json.dumps({"event": "loss", "epoch": epoch, "step": step,
-                                           "loss": round(float(loss.detach()), 6)}))
+    threads = torch.get_num_threads()
+    if n >= len(_layers(model)):  # vectors and sparse rows only: a second thread mostly waits
+        torch.set_num_threads(1)
+    try:
+        for epoch in range(1, cfg.epochs + 1):
+            model.train()
+            t_epoch, seen, loss_sum = time.perf_counter(), 0, 0.0
+            for idx in length_batches(lengths, cfg.batch_size, rng):
+                h, mask = _pad(train_cache, idx)
+                loss = loss_fn(logits_from_cache(model, h, mask, n) + _lexical(model, train_rows, idx), y_train[idx])
+                for o in opts:
+                    o.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad and
+                                                p.grad is not None and not p.grad.is_sparse], 1.0)
+                for o, sc in zip(opts, scheds):
+                    o.step()
+                    sc.step()
+                step += 1
+                seen += len(idx)
+                loss_sum += float(loss.detach()) * len(idx)
+                if cfg.log_every > 0 and step % cfg.log_every == 0:
+                    log.info("%s", json.dumps({"event": "loss", "epoch": epoch, "step": step,
+                                               "loss": round(float(loss.detach()), 6)}))
+                if step >= total:
+                    break
+            seconds = time.perf_counter() - t_epoch
+            logits = predict_cached(model, val_cache, n, cfg.eval_batch_size, val_rows)
+            at_half = precision_recall_f1(y_val, sigmoid(logits) >= 0.5)
+            rec = {"epoch": epoch, "steps": step, "train_loss": round(loss_sum / max(1, seen), 6),
+                   "train_seconds": round(seconds, 2), "samples_per_s": round(seen / seconds, 1),
+                   "val_micro_f1@0.5": round(at_half["micro_f1"], 4), "val_macro_f1@0.5": round(at_half["macro_f1"], 4)}
+            history.append(rec)
+            log.info("%s", json.dumps(rec))
             if step >= total:
                 break
-        seconds = time.perf_counter() - t_epoch
-        logits = predict_cached(model, val_cache, n, cfg.eval_batch_size, val_rows)
-        at_half = precision_recall_f1(y_val, sigmoid(logits) >= 0.5)
-        rec = {"epoch": epoch, "steps": step, "train_loss": round(loss_sum / max(1, seen), 6),
-               "train_seconds": round(seconds, 2), "samples_per_s": round(seen / seconds, 1),
-               "val_micro_f1@0.5": round(at_half["micro_f1"], 4), "val_macro_f1@0.5": round(at_half["macro_f1"], 4)}
-        history.append(rec)
-        log.info("%s", json.dumps(rec))
-        if step >= total:
-            break
+    finally:
+        torch.set_num_threads(threads)
     for p in model.parameters():
         p.requires_grad_(True)
     return history, logits
