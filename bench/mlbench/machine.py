@@ -48,7 +48,7 @@ def software() -> dict:
     root = Path(__file__).resolve().parents[2]
     return {"go": _out(["go", "env", "GOVERSION"]), "python": platform.python_version(),
             "torch": torch.__version__, "onnxruntime (python)": onnxruntime.__version__, "numpy": numpy.__version__,
-            "onnxruntime library": os.path.basename(os.path.realpath(os.environ.get("ONNXRUNTIME_LIB", ""))) or "unset",
+            "onnxruntime library": _lib_name(os.environ.get("ONNXRUNTIME_LIB", "")),
             "git": _out(["git", "-C", str(root), "rev-parse", "--short", "HEAD"])}
 
 
@@ -57,3 +57,8 @@ def load() -> str:
         return " ".join(Path("/proc/loadavg").read_text().split()[:3])
     except OSError:
         return "unknown"
+
+
+def _lib_name(path: str) -> str:
+    """The file ONNXRUNTIME_LIB resolves to, or "unset" (an empty path is not the cwd)."""
+    return os.path.basename(os.path.realpath(path)) if path else "unset"
