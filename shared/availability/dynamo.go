@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/contentml/mlbundle/shared/dynamolist"
 	"github.com/contentml/mlbundle/shared/interactions"
 )
 
@@ -101,23 +102,7 @@ func (s *DynamoStore) MarkAvailable(ctx context.Context, itemID string) error {
 // CreateTable creates the availability table (on-demand) with the layout DynamoStore
 // expects. Used by tests and local runs; CDK owns it in AWS.
 func CreateTable(ctx context.Context, client *dynamodb.Client, table string) error {
-	s := types.ScalarAttributeTypeS
-	_, err := client.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:   aws.String(table),
-		BillingMode: types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String("list"), AttributeType: s},
-			{AttributeName: aws.String("item_id"), AttributeType: s},
-		},
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String("list"), KeyType: types.KeyTypeHash},
-			{AttributeName: aws.String("item_id"), KeyType: types.KeyTypeRange},
-		},
-	})
-	if err != nil {
-		return fmt.Errorf("create table %s: %w", table, err)
-	}
-	return nil
+	return dynamolist.CreateTable(ctx, client, table)
 }
 
 func str(item map[string]types.AttributeValue, name string) string {
